@@ -1,0 +1,1 @@
+"""File selection, writing and scrubbing on top of a provider."""

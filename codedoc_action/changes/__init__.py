@@ -1,0 +1,1 @@
+"""Commit ranges and changed files from git."""

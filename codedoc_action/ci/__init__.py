@@ -1,0 +1,1 @@
+"""The CI environment: event to commit range, outputs, summary, log format."""

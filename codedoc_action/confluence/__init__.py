@@ -1,0 +1,1 @@
+"""Confluence: REST clients, storage format and the managed page section."""

@@ -1,0 +1,196 @@
+"""One HTTP client per remote service: allowed hosts, timeouts and retries.
+
+Every request of a run goes through ``HttpClient``. It rejects any host that is
+not on the run's allow-list (redirects included), retries rate limits and
+server errors with ``Retry-After`` first and capped exponential backoff with
+jitter otherwise, and never puts a header value into a log line or an error.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import random
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import httpx
+
+from codedoc_action.errors import EgressError
+
+logger = logging.getLogger(__name__)
+
+RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504, 529})
+DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=300.0, write=60.0, pool=10.0)
+
+
+class HostAllowList:
+    """Hosts a run may contact, printed at start and checked on every request."""
+
+    def __init__(self, hosts: Iterable[str] = ()) -> None:
+        self._hosts: set[str] = set()
+        for host in hosts:
+            self.add(host)
+
+    def add(self, host_or_url: str) -> None:
+        host = httpx.URL(host_or_url).host if "//" in host_or_url else host_or_url
+        if host:
+            self._hosts.add(host.lower())
+
+    def __contains__(self, host: object) -> bool:
+        return isinstance(host, str) and host.lower() in self._hosts
+
+    def __iter__(self) -> Any:
+        return iter(sorted(self._hosts))
+
+    def check(self, request: httpx.Request) -> None:
+        host = request.url.host
+        if host not in self:
+            allowed = ", ".join(self) or "none"
+            raise EgressError(
+                f"blocked a request to {host!r}: it is not one of the hosts this run "
+                f"may contact ({allowed}). Set api-base-url or confluence-url if "
+                "this host is intended."
+            )
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Return seconds to wait from a Retry-After value (seconds or HTTP date)."""
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    current = time.time() if now is None else now
+    return max(0.0, when.timestamp() - current)
+
+
+class HttpClient:
+    """An httpx client bound to one service, with egress checks and retries.
+
+    ``should_retry`` may veto a retry for a response the status alone would
+    retry (an exhausted quota answers 429 but never recovers by waiting).
+    ``retry_delay`` may supply a delay parsed from the body (Gemini RetryInfo).
+    """
+
+    def __init__(
+        self,
+        *,
+        service: str,
+        base_url: str,
+        allowed: HostAllowList,
+        headers: dict[str, str] | None = None,
+        auth: httpx.Auth | None = None,
+        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+        max_retries: int = 4,
+        backoff_base: float = 1.0,
+        backoff_cap: float = 60.0,
+        should_retry: Callable[[httpx.Response], bool] | None = None,
+        retry_delay: Callable[[httpx.Response], float | None] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.service = service
+        self.allowed = allowed
+        self.max_retries = max_retries
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self._should_retry = should_retry
+        self._retry_delay = retry_delay
+        self._sleep = sleep
+        self._client = httpx.Client(
+            base_url=base_url,
+            headers=headers,
+            auth=auth,
+            timeout=timeout,
+            follow_redirects=True,
+            event_hooks={"request": [allowed.check]},
+            transport=transport,
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> HttpClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _backoff(self, attempt: int) -> float:
+        ceiling = min(self.backoff_cap, self.backoff_base * (2**attempt))
+        return random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not crypto
+
+    def _delay_for(self, response: httpx.Response, attempt: int) -> float:
+        delay = parse_retry_after(response.headers.get("retry-after"))
+        if delay is None and self._retry_delay is not None:
+            delay = self._retry_delay(response)
+        if delay is None:
+            delay = self._backoff(attempt)
+        return min(delay, self.backoff_cap)
+
+    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """Send a request, retrying transient failures; return the last response.
+
+        Transport errors that outlast the retries are re-raised as httpx
+        exceptions for the caller to translate with its own wording.
+        """
+        attempt = 0
+        while True:
+            try:
+                response = self._client.request(method, url, **kwargs)
+            except (httpx.TimeoutException, httpx.NetworkError) as exc:
+                if attempt >= self.max_retries:
+                    raise
+                delay = self._backoff(attempt)
+                logger.warning(
+                    "%s %s %s failed (%s), retry %d/%d in %.1f s",
+                    self.service,
+                    method,
+                    _path(url),
+                    type(exc).__name__,
+                    attempt + 1,
+                    self.max_retries,
+                    delay,
+                )
+                self._sleep(delay)
+                attempt += 1
+                continue
+
+            logger.info(
+                "%s %s %s -> %d",
+                self.service,
+                method,
+                response.request.url.path,
+                response.status_code,
+            )
+            retryable = response.status_code in RETRY_STATUSES
+            if retryable and self._should_retry is not None:
+                retryable = self._should_retry(response)
+            if not retryable or attempt >= self.max_retries:
+                return response
+            delay = self._delay_for(response, attempt)
+            logger.warning(
+                "%s %s %s returned %d, retry %d/%d in %.1f s",
+                self.service,
+                method,
+                response.request.url.path,
+                response.status_code,
+                attempt + 1,
+                self.max_retries,
+                delay,
+            )
+            response.close()
+            self._sleep(delay)
+            attempt += 1
+
+
+def _path(url: str) -> str:
+    return url.split("?", 1)[0]

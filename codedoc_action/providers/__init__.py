@@ -1,0 +1,1 @@
+"""AI providers behind one small interface, plus the offline writer."""
