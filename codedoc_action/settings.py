@@ -237,7 +237,9 @@ def build_settings(values: Mapping[str, Any]) -> Settings:
     try:
         settings = Settings(**data)
     except ValidationError as exc:
-        problems.extend(_describe(exc.errors(include_url=False, include_input=False)))
+        errors = exc.errors(include_url=False, include_input=False)
+        problems.extend(_describe(errors))
+        problems.extend(_combination_problems(data, errors, problems))
         raise SettingsError(problems) from None
     if problems:
         raise SettingsError(problems)
@@ -258,3 +260,25 @@ def _describe(errors: Iterable[Mapping[str, Any]]) -> list[str]:
             message = f"invalid value; expected one of {', '.join(PROVIDERS)}"
         lines.append(f"{name}: {message}")
     return lines
+
+
+def _combination_problems(
+    data: Mapping[str, Any],
+    errors: Iterable[Mapping[str, Any]],
+    known: list[str],
+) -> list[str]:
+    """Check the cross-input rules once more without the fields that failed.
+
+    pydantic skips model-level checks when a field is invalid; this makes the
+    report list every problem at once.
+    """
+    invalid = {str(error["loc"][0]) for error in errors if error.get("loc")}
+    if not invalid:
+        return []
+    remaining = {key: value for key, value in data.items() if key not in invalid}
+    try:
+        Settings(**remaining)
+    except ValidationError as exc:
+        again = _describe(exc.errors(include_url=False, include_input=False))
+        return [line for line in again if line not in known]
+    return []

@@ -1,0 +1,169 @@
+"""Composition root: settings, logging, clients; errors become exit codes.
+
+This is the only place that turns an unexpected exception into exit 1.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Mapping, Sequence
+from typing import Any, TextIO
+
+from codedoc_action.ci.platform import (
+    AnnotatingFormatter,
+    Platform,
+    SecretFilter,
+    detect_platform,
+)
+from codedoc_action.cli import SECRET_INPUTS, parse_flags
+from codedoc_action.config import Job, job_settings, load_config_file
+from codedoc_action.errors import CodedocError, SettingsError
+from codedoc_action.settings import (
+    Settings,
+    build_settings,
+    inputs_from_codedoc_env,
+    inputs_from_github_env,
+    merge_sources,
+)
+
+logger = logging.getLogger("codedoc_action")
+
+
+def configure_logging(platform: Platform, env: Mapping[str, str]) -> SecretFilter:
+    """Send package logs to the platform's stream; return the secret filter."""
+    handler = logging.StreamHandler(platform.stream)
+    handler.setFormatter(AnnotatingFormatter(platform))
+    secrets = SecretFilter()
+    handler.addFilter(secrets)
+    for existing in list(logger.handlers):
+        logger.removeHandler(existing)
+    logger.addHandler(handler)
+    debug = env.get("RUNNER_DEBUG") == "1" or env.get("CODEDOC_DEBUG") == "1"
+    logger.setLevel(logging.DEBUG if debug else logging.INFO)
+    logger.propagate = False
+    return secrets
+
+
+def collect_inputs(
+    flags: Mapping[str, str], env: Mapping[str, str]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Return (merged inputs without the config file, config-file values)."""
+    from_env = merge_sources(inputs_from_github_env(env), inputs_from_codedoc_env(env))
+    merged = merge_sources(flags, from_env)
+    config_path = str(merged.get("config", "")).strip()
+    if not config_path:
+        return merged, {}
+    return merged, load_config_file(config_path, workspace=env.get("GITHUB_WORKSPACE"))
+
+
+def load_settings(
+    flags: Mapping[str, str], env: Mapping[str, str], job: str | None = None
+) -> tuple[Settings, list[Job]]:
+    """Build the run settings and, with a config file, one Settings per job."""
+    merged, config = collect_inputs(flags, env)
+    if config.get("jobs"):
+        jobs = job_settings(config, merged, only=job)
+        return jobs[0].settings, jobs
+    if job is not None:
+        raise SettingsError([f"job: {job!r} given but no config file lists jobs"])
+    defaults = {k: v for k, v in (config.get("defaults") or {}).items()}
+    return build_settings(merge_sources(merged, defaults)), []
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    stream: TextIO | None = None,
+) -> int:
+    """Run the command line; return the process exit code."""
+    environ: Mapping[str, str] = dict(os.environ) if env is None else env
+    platform = detect_platform(environ, stream)
+    secrets = configure_logging(platform, environ)
+    try:
+        command, job, flags = parse_flags(argv)
+    except SystemExit as exc:  # argparse already printed the usage error
+        return 2 if exc.code not in (0, None) else 0
+    _mask_raw_secrets(platform, secrets, flags, environ)
+    try:
+        settings, jobs = load_settings(flags, environ, job)
+        _mask_settings(platform, secrets, [settings, *(j.settings for j in jobs)])
+        return _dispatch(command, settings, jobs, platform, environ)
+    except SettingsError as exc:
+        logger.error("%s", secrets.redact(str(exc)))
+        return exc.exit_code
+    except CodedocError as exc:
+        logger.error("%s", secrets.redact(str(exc)))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        logger.error("interrupted")
+        return 1
+    except Exception as exc:
+        detail = "".join(traceback.format_exception(exc))
+        logger.error(
+            "unexpected error (%s): %s\n%s",
+            type(exc).__name__,
+            secrets.redact(str(exc)),
+            secrets.redact(detail),
+        )
+        return 1
+
+
+def _dispatch(
+    command: str,
+    settings: Settings,
+    jobs: list[Job],
+    platform: Platform,
+    env: Mapping[str, str],
+) -> int:
+    from codedoc_action.job import run_jobs
+
+    if command == "models":
+        from codedoc_action.commands.models import run_models
+        from codedoc_action.http import HostAllowList
+
+        return run_models(settings, HostAllowList(), platform.stream)
+    if command == "plan":
+        from codedoc_action.plan import run_plan
+
+        return run_plan(settings, jobs, platform, env)
+    return run_jobs(settings, jobs, platform, env)
+
+
+def _mask_raw_secrets(
+    platform: Platform,
+    secrets: SecretFilter,
+    flags: Mapping[str, str],
+    env: Mapping[str, str],
+) -> None:
+    """Mask secret inputs before validation, so even a rejected key stays hidden."""
+    raw = merge_sources(
+        flags, inputs_from_github_env(env), inputs_from_codedoc_env(env)
+    )
+    for name in SECRET_INPUTS:
+        value = str(raw.get(name, "")).strip()
+        if value:
+            platform.mask(value)
+            secrets.add(value)
+
+
+def _mask_settings(
+    platform: Platform, secrets: SecretFilter, all_settings: list[Settings]
+) -> None:
+    for settings in all_settings:
+        for secret in (
+            settings.api_key,
+            settings.confluence_token,
+            settings.github_token,
+        ):
+            if secret is not None:
+                value = secret.get_secret_value()
+                if value not in secrets.secrets:
+                    platform.mask(value)
+                secrets.add(value)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

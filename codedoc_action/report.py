@@ -1,0 +1,187 @@
+"""The job summary: what the run did and what it cost, short enough to scan."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from codedoc_action.changes.model import CommitRange, SkippedFile
+from codedoc_action.usage import UsageLedger
+
+
+@dataclass(frozen=True)
+class PickedFile:
+    path: str
+    reason: str
+
+
+@dataclass
+class RunReport:
+    """Everything the summary and the step outputs are made from."""
+
+    result: str
+    provider: str = ""
+    model: str = ""
+    page_id: str = ""
+    page_url: str = ""
+    page_title: str = ""
+    page_version: int | None = None
+    updated: bool = False
+    commit_range: CommitRange | None = None
+    changed_files: int = 0
+    picked: Sequence[PickedFile] = ()
+    ledger: UsageLedger = field(default_factory=UsageLedger)
+    max_tokens: int | None = None
+    max_cost: float | None = None
+    redactions: Mapping[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    skipped: Sequence[SkippedFile] = ()
+    left_out: Sequence[str] = ()
+    markdown_path: Path | None = None
+    preview_path: Path | None = None
+    hand_edited: bool = False
+    hosts: Sequence[str] = ()
+
+    def outputs(self) -> dict[str, str]:
+        """Return the step outputs named in action.yml."""
+        total = self.ledger.total
+        cost = self.ledger.cost_usd
+        return {
+            "page-id": self.page_id,
+            "page-url": self.page_url,
+            "page-version": "" if self.page_version is None else str(self.page_version),
+            "updated": "true" if self.updated else "false",
+            "selected-files": json.dumps([pick.path for pick in self.picked]),
+            "input-tokens": str(total.input_tokens),
+            "output-tokens": str(total.output_tokens),
+            "total-tokens": str(total.total_tokens),
+            "cost-usd": "" if cost is None else f"{cost:.6f}",
+        }
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ").strip()
+
+
+def _short(sha: str | None) -> str:
+    return sha[:12] if sha else "(start)"
+
+
+def _money(value: float | None) -> str:
+    return "unknown" if value is None else f"${value:.4f}"
+
+
+def render_summary(report: RunReport) -> str:
+    """Render the Markdown job summary."""
+    lines = ["## codedoc", "", report.result, ""]
+    if report.commit_range is not None:
+        span = (
+            f"`{_short(report.commit_range.base)}..{_short(report.commit_range.head)}`"
+        )
+        lines.append(
+            f"Commits: {span} ({report.commit_range.reason}); "
+            f"{report.changed_files} changed file(s) considered."
+        )
+        lines.append("")
+    if report.provider:
+        model = f" `{report.model}`" if report.model else ""
+        lines.extend([f"Provider: {report.provider}{model}", ""])
+    if report.hand_edited:
+        lines.extend(
+            [
+                "> [!NOTE]",
+                "> The managed section was edited by hand since the last run. "
+                "The edits were kept and given to the writer as the current text.",
+                "",
+            ]
+        )
+    lines.extend(_picked_table(report.picked))
+    lines.extend(_calls_table(report))
+    lines.extend(_notes(report))
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _picked_table(picked: Sequence[PickedFile]) -> list[str]:
+    if not picked:
+        return []
+    lines = ["### Files read", "", "| file | reason |", "| --- | --- |"]
+    lines.extend(f"| `{_cell(p.path)}` | {_cell(p.reason)} |" for p in picked)
+    lines.append("")
+    return lines
+
+
+def _calls_table(report: RunReport) -> list[str]:
+    ledger = report.ledger
+    if not ledger.calls:
+        return ["AI calls: none (0 tokens, $0.00).", ""]
+    lines = [
+        "### AI calls",
+        "",
+        "| stage | model | input | cached | output | seconds |",
+        "| --- | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for call in ledger.calls:
+        usage = call.usage
+        lines.append(
+            f"| {call.stage} | `{_cell(call.model)}` | {usage.input_tokens:,} | "
+            f"{usage.cache_read_tokens:,} | {usage.output_tokens:,} | "
+            f"{call.seconds:.1f} |"
+        )
+    total = ledger.total
+    seconds = sum(call.seconds for call in ledger.calls)
+    lines.append(
+        f"| **total** | | **{total.input_tokens:,}** | "
+        f"**{total.cache_read_tokens:,}** | **{total.output_tokens:,}** | "
+        f"**{seconds:.1f}** |"
+    )
+    lines.append("")
+    cost = ledger.cost_usd
+    budget_parts = []
+    if report.max_tokens:
+        share = 100 * total.total_tokens / report.max_tokens
+        budget_parts.append(f"{share:.0f}% of max-tokens {report.max_tokens:,}")
+    if report.max_cost and cost is not None:
+        budget_parts.append(
+            f"{100 * cost / report.max_cost:.0f}% of max-cost ${report.max_cost:g}"
+        )
+    budget = f" ({'; '.join(budget_parts)})" if budget_parts else ""
+    lines.append(
+        f"Total: {total.total_tokens:,} tokens, estimated cost {_money(cost)}{budget}."
+    )
+    lines.append("")
+    return lines
+
+
+def _notes(report: RunReport) -> list[str]:
+    lines: list[str] = []
+    redacted = sum(report.redactions.values())
+    if redacted:
+        kinds = ", ".join(
+            f"{kind}: {count}" for kind, count in sorted(report.redactions.items())
+        )
+        lines.append(
+            f"Secrets scrubbed before sending: {redacted} ({kinds}). "
+            "Their values are not shown anywhere."
+        )
+    if report.skipped:
+        shown = ", ".join(
+            f"`{_cell(s.path)}` ({s.reason})" for s in list(report.skipped)[:20]
+        )
+        more = len(report.skipped) - 20
+        extra = f" and {more} more" if more > 0 else ""
+        lines.append(f"Files not read: {shown}{extra}.")
+    if report.left_out:
+        shown = ", ".join(f"`{_cell(p)}`" for p in list(report.left_out)[:20])
+        lines.append(f"Left out to fit the budget: {shown}.")
+    if report.warnings:
+        lines.extend(["", "### Warnings", ""])
+        lines.extend(f"- {_cell(warning)}" for warning in report.warnings)
+    if report.markdown_path is not None:
+        lines.extend(["", f"Generated Markdown: `{report.markdown_path}`"])
+    if report.preview_path is not None:
+        lines.append(f"Rendered page preview: `{report.preview_path}`")
+    if report.hosts:
+        lines.append("Hosts contacted: " + ", ".join(f"`{h}`" for h in report.hosts))
+    return [*lines, ""] if lines else lines
