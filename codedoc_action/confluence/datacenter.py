@@ -1,0 +1,190 @@
+"""Confluence Data Center and Server client: REST v1 with a personal access token."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from codedoc_action.confluence.client import (
+    Page,
+    StoredProperty,
+    check_title,
+    json_object,
+    send,
+)
+from codedoc_action.errors import ConfluenceAuthError, ConfluenceError
+from codedoc_action.http import HostAllowList, HttpClient
+
+logger = logging.getLogger(__name__)
+
+_EXPAND = "body.storage,version,space,ancestors"
+
+
+class DataCenterClient:
+    """REST v1 under ``{base}/rest/api`` with ``Authorization: Bearer``."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        allowed: HostAllowList,
+        *,
+        sleep: Callable[[float], None],
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._http = HttpClient(
+            service="confluence",
+            base_url=self.base_url + "/rest/api",
+            allowed=allowed,
+            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+            sleep=sleep,
+            transport=transport,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def check_identity(self) -> None:
+        """Raise ConfluenceAuthError unless the token maps to a known user.
+
+        Data Center may serve a request with an unknown token as anonymous
+        instead of rejecting it, so a 200 alone proves nothing.
+        """
+        response = send(self._http, "GET", "/user/current", "check the token")
+        data = json_object(response, "check the token")
+        if data.get("type") == "anonymous" or not (
+            data.get("username") or data.get("userKey")
+        ):
+            raise ConfluenceAuthError(
+                "Confluence served the personal access token as an anonymous "
+                "user, so the token is invalid or expired. Create a new token "
+                "and set confluence-token; leave confluence-user empty for Data "
+                "Center."
+            )
+        logger.info("Confluence Data Center user: %s", data.get("username"))
+
+    def _page(self, data: dict[str, Any]) -> Page:
+        links = data.get("_links") or {}
+        base = str(links.get("base") or self.base_url)
+        ancestors = data.get("ancestors") or []
+        return Page(
+            page_id=str(data["id"]),
+            title=str(data.get("title", "")),
+            version=int((data.get("version") or {}).get("number", 0)),
+            body=str(((data.get("body") or {}).get("storage") or {}).get("value", "")),
+            space_key=str((data.get("space") or {}).get("key", "")),
+            url=base
+            + str(links.get("webui", f"/pages/viewpage.action?pageId={data['id']}")),
+            parent_id=str(ancestors[-1]["id"]) if ancestors else None,
+        )
+
+    def get_page(self, page_id: str) -> Page:
+        action = "read the page"
+        response = send(
+            self._http,
+            "GET",
+            f"/content/{page_id}",
+            action,
+            page_id=page_id,
+            params={"expand": _EXPAND},
+        )
+        return self._page(json_object(response, action))
+
+    def find_page(self, space_key: str, title: str) -> Page | None:
+        action = f"find the page titled {title!r} in space {space_key}"
+        params = {"spaceKey": space_key, "title": title, "type": "page"}
+        params["expand"] = _EXPAND
+        response = send(self._http, "GET", "/content", action, params=params)
+        results = json_object(response, action).get("results") or []
+        if len(results) > 1:
+            raise ConfluenceError(
+                f"{len(results)} pages are titled {title!r} in space {space_key}; "
+                "set confluence-page to the id of the one to update."
+            )
+        return self._page(results[0]) if results else None
+
+    def create_page(
+        self, space_key: str, title: str, body: str, parent_id: str | None
+    ) -> Page:
+        check_title(title)
+        payload: dict[str, Any] = {
+            "type": "page",
+            "title": title,
+            "space": {"key": space_key},
+            "body": {"storage": {"value": body, "representation": "storage"}},
+        }
+        if parent_id:
+            payload["ancestors"] = [{"id": parent_id}]
+        action = f"create the page {title!r} in space {space_key}"
+        response = send(self._http, "POST", "/content", action, json=payload)
+        return self._page(json_object(response, action))
+
+    def update_page(self, page: Page, body: str, message: str) -> Page:
+        check_title(page.title)
+        payload = {
+            "id": page.page_id,
+            "type": "page",
+            "title": page.title,
+            "space": {"key": page.space_key},
+            "body": {"storage": {"value": body, "representation": "storage"}},
+            # A minor edit sends no notification to the page's watchers.
+            "version": {
+                "number": page.version + 1,
+                "message": message,
+                "minorEdit": True,
+            },
+        }
+        action = "update the page"
+        response = send(
+            self._http,
+            "PUT",
+            f"/content/{page.page_id}",
+            action,
+            page_id=page.page_id,
+            json=payload,
+        )
+        return self._page(json_object(response, action))
+
+    def get_property(self, page_id: str, key: str) -> StoredProperty | None:
+        action = f"read the content property {key}"
+        try:
+            response = send(
+                self._http,
+                "GET",
+                f"/content/{page_id}/property/{key}",
+                action,
+                page_id=page_id,
+            )
+        except ConfluenceError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        data = json_object(response, action)
+        version = int((data.get("version") or {}).get("number", 1))
+        return StoredProperty(key=key, value=data.get("value"), version=version)
+
+    def set_property(
+        self, page_id: str, key: str, value: Any, current: StoredProperty | None
+    ) -> None:
+        action = f"write the content property {key}"
+        if current is None:
+            payload: dict[str, Any] = {"key": key, "value": value}
+            path = f"/content/{page_id}/property"
+            send(self._http, "POST", path, action, page_id=page_id, json=payload)
+            return
+        payload = {
+            "key": key,
+            "value": value,
+            "version": {"number": current.version + 1, "minorEdit": True},
+        }
+        path = f"/content/{page_id}/property/{key}"
+        send(self._http, "PUT", path, action, page_id=page_id, json=payload)
+
+    def add_label(self, page_id: str, label: str) -> None:
+        path = f"/content/{page_id}/label"
+        payload = [{"prefix": "global", "name": label}]
+        send(self._http, "POST", path, "add a label", page_id=page_id, json=payload)

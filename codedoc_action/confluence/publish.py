@@ -1,0 +1,271 @@
+"""The Confluence side of a run: read the page, write the managed section.
+
+``open_publisher`` builds the client for Cloud or Data Center from the
+settings; ``Publisher.read`` returns the page state that the writer revises,
+and ``Publisher.publish`` writes a new section. ``render_page_preview``
+renders what would be written, for dry runs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from codedoc_action.confluence.client import (
+    LABEL,
+    ConfluenceClient,
+    Page,
+    StoredProperty,
+)
+from codedoc_action.confluence.cloud import GATEWAY_URL, CloudClient
+from codedoc_action.confluence.datacenter import DataCenterClient
+from codedoc_action.confluence.languages import Flavor
+from codedoc_action.confluence.model import PageState, PublishResult, SectionRecord
+from codedoc_action.confluence.readback import storage_to_markdown
+from codedoc_action.confluence.section import (
+    END_MARKER,
+    START_MARKER,
+    digest,
+    find_section,
+    keep_inline_comments,
+    merge,
+    text_digest,
+)
+from codedoc_action.confluence.storage import render_storage
+from codedoc_action.confluence.target import PageTarget, resolve_target
+from codedoc_action.errors import (
+    PageNotFoundError,
+    SettingsError,
+    VersionConflictError,
+)
+from codedoc_action.http import HostAllowList
+from codedoc_action.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+PROPERTY_KEY = "codedoc-action"
+MAX_CONFLICT_RETRIES = 3
+
+
+def render_page_preview(markdown: str, *, flavor: Flavor = "cloud") -> str:
+    """Return the storage format of the managed section for ``markdown``."""
+    return render_storage(markdown, flavor=flavor)
+
+
+def _record_from(value: Any) -> SectionRecord | None:
+    if not isinstance(value, dict):
+        return None
+    fields = [field.name for field in dataclasses.fields(SectionRecord)]
+    if not all(isinstance(value.get(name), str) for name in fields):
+        return None
+    return SectionRecord(**{name: value[name] for name in fields})
+
+
+class Publisher:
+    """Reads and writes one target page through a Cloud or Data Center client."""
+
+    def __init__(
+        self, client: ConfluenceClient, target: PageTarget, flavor: Flavor
+    ) -> None:
+        self.client = client
+        self.target = target
+        self.flavor = flavor
+        self._identity_checked = False
+
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> Publisher:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _check_identity(self) -> None:
+        if not self._identity_checked:
+            self.client.check_identity()
+            self._identity_checked = True
+
+    def _find(self) -> Page | None:
+        """Return the target page, or None when a space+title page is missing."""
+        self._check_identity()
+        if self.target.page_id:
+            return self.client.get_page(self.target.page_id)
+        page = self.client.find_page(self.target.space_key, self.target.title)
+        if page is None and not self.target.create_missing:
+            raise PageNotFoundError(
+                f"{self.target.describe()} was not found. Check confluence-page.",
+                status=404,
+            )
+        return page
+
+    def read(self) -> PageState:
+        """Read the target page: section as Markdown, record, hand-edit flag."""
+        page = self._find()
+        if page is None:
+            return PageState("", self.target.title, 0, "", "", None, False, False)
+        stored = self.client.get_property(page.page_id, PROPERTY_KEY)
+        record = _record_from(stored.value) if stored else None
+        span = find_section(page.body, page_id=page.page_id)
+        section = span.content(page.body) if span else ""
+        hand_edited = span is not None and _hand_edited(section, stored)
+        if hand_edited:
+            logger.warning(
+                "the managed section of page %s was edited by hand since the "
+                "last run; the edits are kept as the current text",
+                page.page_id,
+            )
+        return PageState(
+            page_id=page.page_id,
+            title=page.title,
+            version=page.version,
+            url=page.url,
+            section_markdown=storage_to_markdown(section) if section else "",
+            record=record,
+            hand_edited=hand_edited,
+            has_section=span is not None,
+        )
+
+    def publish(
+        self, markdown: str, record: SectionRecord, message: str
+    ) -> PublishResult:
+        """Write the section, then the record; skip the write when unchanged."""
+        rendered = render_storage(markdown, flavor=self.flavor)
+        page = self._find()
+        if page is None:
+            return self._create(rendered, record)
+        stored = self.client.get_property(page.page_id, PROPERTY_KEY)
+        hand_edited = False
+        for attempt in range(MAX_CONFLICT_RETRIES + 1):
+            span = find_section(page.body, page_id=page.page_id)
+            old_section = span.content(page.body) if span else ""
+            hand_edited = span is not None and _hand_edited(old_section, stored)
+            section = keep_inline_comments(old_section, rendered)
+            if span is not None and digest(old_section) == digest(section):
+                logger.info("page %s: section unchanged, no new version", page.page_id)
+                self._write_record(
+                    page.page_id, record, section, stored, only_if_moved=True
+                )
+                return PublishResult(page.page_id, page.url, page.version, False)
+            body = merge(page.body, section, page_id=page.page_id)
+            try:
+                written = self.client.update_page(page, body, message)
+                break
+            except VersionConflictError:
+                if attempt == MAX_CONFLICT_RETRIES:
+                    raise VersionConflictError(
+                        f"page {page.page_id} kept changing while writing; gave up "
+                        f"after {MAX_CONFLICT_RETRIES + 1} attempts. Run again.",
+                        status=409,
+                        page_id=page.page_id,
+                    ) from None
+                logger.warning(
+                    "page %s changed while writing, re-reading (retry %d/%d)",
+                    page.page_id,
+                    attempt + 1,
+                    MAX_CONFLICT_RETRIES,
+                )
+                page = self.client.get_page(page.page_id)
+        self._write_record(written.page_id, record, section, stored)
+        logger.info("page %s updated to version %d", written.page_id, written.version)
+        return PublishResult(
+            written.page_id, written.url, written.version, True, hand_edited=hand_edited
+        )
+
+    def _create(self, section: str, record: SectionRecord) -> PublishResult:
+        target = self.target
+        body = START_MARKER + section + END_MARKER
+        page = self.client.create_page(
+            target.space_key, target.title, body, target.parent_id or None
+        )
+        self.client.add_label(page.page_id, LABEL)
+        self._write_record(page.page_id, record, section, None)
+        logger.info("created page %s (%s)", page.page_id, page.title)
+        return PublishResult(page.page_id, page.url, page.version, True, created=True)
+
+    def _write_record(
+        self,
+        page_id: str,
+        record: SectionRecord,
+        section: str,
+        stored: StoredProperty | None,
+        *,
+        only_if_moved: bool = False,
+    ) -> None:
+        record = dataclasses.replace(record, digest=digest(section))
+        old = _record_from(stored.value) if stored else None
+        if only_if_moved and old is not None and old.commit == record.commit:
+            return
+        value = dataclasses.asdict(record) | {"text_digest": text_digest(section)}
+        for attempt in range(MAX_CONFLICT_RETRIES + 1):
+            try:
+                self.client.set_property(page_id, PROPERTY_KEY, value, stored)
+                return
+            except VersionConflictError:
+                if attempt == MAX_CONFLICT_RETRIES:
+                    raise
+                stored = self.client.get_property(page_id, PROPERTY_KEY)
+
+
+def _hand_edited(section: str, stored: StoredProperty | None) -> bool:
+    """Return whether the section differs from what the last run wrote."""
+    if stored is None or not isinstance(stored.value, dict):
+        return False
+    if stored.value.get("digest") == digest(section):
+        return False
+    # Editors re-serialise storage without a change of text; judge by text.
+    return stored.value.get("text_digest") != text_digest(section)
+
+
+def open_publisher(
+    settings: Settings,
+    allowed: HostAllowList,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    gateway_url: str = GATEWAY_URL,
+    transport: httpx.BaseTransport | None = None,
+) -> Publisher:
+    """Build the publisher for the settings and allow the Confluence host(s).
+
+    An empty confluence-user means Data Center with a personal access token;
+    otherwise Cloud with basic auth. ``gateway_url`` and ``transport`` exist
+    for tests.
+    """
+    if not settings.confluence_url or settings.confluence_token is None:
+        raise SettingsError(
+            [
+                "confluence-url and confluence-token: both are needed to publish; "
+                "set them, or set dry-run: true"
+            ]
+        )
+    target = resolve_target(
+        settings.confluence_page,
+        settings.confluence_space,
+        settings.confluence_title,
+        settings.confluence_parent,
+        settings.confluence_url,
+    )
+    token = settings.confluence_token.get_secret_value()
+    allowed.add(settings.confluence_url)
+    client: ConfluenceClient
+    if settings.confluence_user:
+        allowed.add(gateway_url)
+        client = CloudClient(
+            settings.confluence_url,
+            settings.confluence_user,
+            token,
+            allowed,
+            sleep=sleep,
+            gateway_url=gateway_url,
+            transport=transport,
+        )
+        return Publisher(client, target, "cloud")
+    client = DataCenterClient(
+        settings.confluence_url, token, allowed, sleep=sleep, transport=transport
+    )
+    return Publisher(client, target, "datacenter")

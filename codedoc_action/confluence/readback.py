@@ -1,0 +1,372 @@
+"""Confluence storage format back to Markdown, for revising a section.
+
+What ``render_storage`` writes reads back to Markdown that renders to the same
+storage again. Content that a person added keeps its text: a macro this
+module does not know becomes a one-line placeholder followed by the text of
+its body, and unknown elements keep their text.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+from codedoc_action.confluence.xhtml import AC, RI, element_text, parse_fragment
+
+# Panel macros back to GitHub alert kinds; see ALERT_MACROS in storage.py.
+_ALERT_KINDS = {"info": "NOTE", "tip": "TIP", "note": "WARNING", "warning": "CAUTION"}
+_IMPORTANT_BACKGROUND = "#eae6ff"
+
+_BLOCK_TAGS = frozenset(
+    {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "blockquote",
+     "hr", "pre", "div", "section", AC + "task-list", AC + "layout",
+     AC + "layout-section", AC + "layout-cell"}
+)  # fmt: skip
+_SKIPPED_MACROS = frozenset({"anchor", "toc"})
+
+# Characters escaped in Markdown text so that they read back as text.
+_ESCAPED = re.compile(r"([\\`*_\[\]<>&|~])")
+_LINE_START = re.compile(r"^(\s*)([#>+=\-]|\d+[.)])")
+
+
+def escape_markdown(text: str) -> str:
+    """Escape text so that Markdown parses it back as the same text."""
+    text = _ESCAPED.sub(r"\\\1", text.replace("\r", " ").replace("\n", " "))
+    return _LINE_START.sub(
+        lambda match: match.group(1) + _escape_marker(match.group(2)), text
+    )
+
+
+def _escape_marker(marker: str) -> str:
+    if marker[0].isdigit():
+        return marker[:-1] + "\\" + marker[-1]
+    return "\\" + marker
+
+
+def _macro_name(element: ET.Element) -> str:
+    return element.get(AC + "name", "")
+
+
+def _macro_parameter(element: ET.Element, name: str) -> str:
+    for child in element:
+        if child.tag == AC + "parameter" and child.get(AC + "name") == name:
+            return element_text(child)
+    return ""
+
+
+def _macro_body(element: ET.Element) -> ET.Element | None:
+    for child in element:
+        if child.tag in (AC + "rich-text-body", AC + "plain-text-body"):
+            return child
+    return None
+
+
+class MarkdownWriter:
+    """Walks a parsed storage fragment and writes Markdown blocks."""
+
+    def blocks(self, parent: ET.Element) -> list[str]:
+        """Convert the children of ``parent`` into Markdown blocks."""
+        blocks: list[str] = []
+        inline: list[ET.Element | str] = []
+        if parent.text and parent.text.strip():
+            inline.append(parent.text)
+        for child in parent:
+            if self._is_block(child):
+                self._flush(inline, blocks)
+                block = self.block(child)
+                if block:
+                    blocks.append(block)
+            else:
+                inline.append(child)
+            if child.tail and child.tail.strip():
+                inline.append(child.tail)
+        self._flush(inline, blocks)
+        return blocks
+
+    def _flush(self, inline: list[ET.Element | str], blocks: list[str]) -> None:
+        if inline:
+            text = self.inline_items(inline, tails=False).strip()
+            if text:
+                blocks.append(text)
+            inline.clear()
+
+    def _is_block(self, element: ET.Element) -> bool:
+        if element.tag in _BLOCK_TAGS:
+            return True
+        if element.tag == AC + "structured-macro":
+            return _macro_name(element) not in _SKIPPED_MACROS
+        return False
+
+    def block(self, element: ET.Element) -> str:
+        """Convert one block element."""
+        tag = element.tag
+        if tag == "p":
+            return self.inline(element).strip()
+        if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+            text = self.inline(element).strip()
+            return "#" * int(tag[1]) + " " + text if text else ""
+        if tag == "hr":
+            return "---"
+        if tag in ("ul", "ol"):
+            return self._list(element)
+        if tag == AC + "task-list":
+            return self._task_list(element)
+        if tag == "table":
+            return _TableWriter(self).table(element)
+        if tag == "blockquote":
+            return _quote("\n\n".join(self.blocks(element)))
+        if tag == "pre":
+            return _fence(element_text(element), "")
+        if tag == AC + "structured-macro":
+            return self._macro(element)
+        return "\n\n".join(self.blocks(element))
+
+    # Macros
+
+    def _macro(self, element: ET.Element) -> str:
+        name = _macro_name(element)
+        body = _macro_body(element)
+        if name in ("code", "noformat"):
+            text = element_text(body) if body is not None else ""
+            return _fence(text, _macro_parameter(element, "language"))
+        kind = _ALERT_KINDS.get(name)
+        background = _macro_parameter(element, "bgColor").lower()
+        if name == "panel" and background == _IMPORTANT_BACKGROUND:
+            kind = "IMPORTANT"
+        inner = self.blocks(body) if body is not None else []
+        if kind is not None:
+            return _quote("\n\n".join([f"[!{kind}]", *inner]))
+        placeholder = f"\\[Confluence macro: {escape_markdown(name or 'unknown')}\\]"
+        if body is not None and body.tag == AC + "plain-text-body":
+            return placeholder + "\n\n" + _fence(element_text(body), "")
+        return "\n\n".join([placeholder, *inner])
+
+    # Lists
+
+    def _list(self, element: ET.Element) -> str:
+        ordered = element.tag == "ol"
+        number = int(element.get("start", "1") or 1) if ordered else 0
+        items: list[str] = []
+        for child in element:
+            if child.tag != "li":
+                continue
+            marker = f"{number}. " if ordered else "- "
+            number += 1
+            items.append(_list_item(marker, self.blocks(child)))
+        return "\n".join(items)
+
+    def _task_list(self, element: ET.Element) -> str:
+        items: list[str] = []
+        for task in element:
+            if task.tag != AC + "task":
+                continue
+            status = body = None
+            for part in task:
+                if part.tag == AC + "task-status":
+                    status = element_text(part).strip()
+                elif part.tag == AC + "task-body":
+                    body = part
+            marker = "- [x] " if status == "complete" else "- [ ] "
+            blocks = self.blocks(body) if body is not None else []
+            # Nested blocks align with the text after "- ", not after the box.
+            items.append(_list_item(marker, blocks or [""], indent="  "))
+        return "\n".join(items)
+
+    # Inline
+
+    def inline(self, element: ET.Element) -> str:
+        """Convert an element's mixed content to one line of Markdown."""
+        items: list[ET.Element | str] = []
+        if element.text:
+            items.append(element.text)
+        for child in element:
+            items.append(child)
+            if child.tail:
+                items.append(child.tail)
+        return self.inline_items(items, tails=False)
+
+    def inline_items(self, items: list[ET.Element | str], *, tails: bool) -> str:
+        parts: list[str] = []
+        for item in items:
+            if isinstance(item, str):
+                parts.append(escape_markdown(item))
+                continue
+            parts.append(self.inline_element(item))
+            if tails and item.tail:
+                parts.append(escape_markdown(item.tail))
+        return "".join(parts)
+
+    def inline_element(self, element: ET.Element) -> str:
+        tag = element.tag
+        if tag in ("strong", "b"):
+            return _wrap("**", self.inline(element))
+        if tag in ("em", "i"):
+            return _wrap("*", self.inline(element))
+        if tag in ("s", "del", "strike") or (
+            tag == "span" and "line-through" in element.get("style", "")
+        ):
+            return _wrap("~~", self.inline(element))
+        if tag == "code":
+            return _code_span(element_text(element))
+        if tag == "br":
+            return "\\\n"
+        if tag == "a":
+            return self._link(self.inline(element), element.get("href", ""), element)
+        if tag == AC + "link":
+            return self._confluence_link(element)
+        if tag == AC + "image":
+            return _image(element)
+        if tag == AC + "structured-macro":
+            name = _macro_name(element)
+            if name in _SKIPPED_MACROS:
+                return ""
+            return f"\\[Confluence macro: {escape_markdown(name or 'unknown')}\\]"
+        if tag in (AC + "inline-comment-marker", "span", "u", "sup", "sub"):
+            return self.inline(element)
+        if tag in _BLOCK_TAGS:
+            return " ".join(self.blocks(element))
+        return escape_markdown(element_text(element))
+
+    def _link(self, text: str, href: str, element: ET.Element) -> str:
+        if not href:
+            return text
+        title = element.get("title")
+        title_part = ' "' + title.replace('"', '\\"') + '"' if title else ""
+        return f"[{text}]({_destination(href)}{title_part})"
+
+    def _confluence_link(self, element: ET.Element) -> str:
+        body_text = ""
+        target_title = ""
+        for child in element:
+            if child.tag == AC + "link-body":
+                body_text = self.inline(child)
+            elif child.tag == AC + "plain-text-link-body":
+                body_text = escape_markdown(element_text(child))
+            elif child.tag in (RI + "page", RI + "attachment", RI + "space"):
+                target_title = (
+                    child.get(RI + "content-title")
+                    or child.get(RI + "filename")
+                    or child.get(RI + "space-key")
+                    or ""
+                )
+        text = body_text or escape_markdown(target_title)
+        anchor = element.get(AC + "anchor")
+        if anchor and not target_title:
+            return f"[{text or escape_markdown(anchor)}]({_destination('#' + anchor)})"
+        return text
+
+
+class _TableWriter:
+    def __init__(self, writer: MarkdownWriter) -> None:
+        self._writer = writer
+
+    def table(self, element: ET.Element) -> str:
+        rows = [row for row in element.iter("tr")]
+        if not rows:
+            return ""
+        cells = [[cell for cell in row if cell.tag in ("th", "td")] for row in rows]
+        width = max(len(row) for row in cells)
+        if width == 0:
+            return ""
+        lines = []
+        for row in cells:
+            texts = [self._cell(cell) for cell in row]
+            texts += [""] * (width - len(texts))
+            lines.append("| " + " | ".join(texts) + " |")
+        aligns = [_alignment(cell) for cell in cells[0]]
+        aligns += ["---"] * (width - len(aligns))
+        lines.insert(1, "| " + " | ".join(aligns) + " |")
+        return "\n".join(lines)
+
+    def _cell(self, cell: ET.Element) -> str:
+        blocks = self._writer.blocks(cell)
+        text = " ".join(block.replace("\n", " ") for block in blocks)
+        return text.replace("|", "\\|") if "\\|" not in text else text
+
+
+def _alignment(cell: ET.Element) -> str:
+    style = cell.get("style", "").replace(" ", "")
+    if "text-align:center" in style:
+        return ":-:"
+    if "text-align:right" in style:
+        return "--:"
+    if "text-align:left" in style:
+        return ":--"
+    return "---"
+
+
+def _wrap(delimiter: str, text: str) -> str:
+    if not text.strip():
+        return text
+    return f"{delimiter}{text}{delimiter}"
+
+
+def _code_span(text: str) -> str:
+    text = text.replace("\n", " ")
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    if (
+        text.startswith("`")
+        or text.endswith("`")
+        or (text.startswith(" ") and text.endswith(" ") and text.strip())
+    ):
+        text = f" {text} "
+    return f"{fence}{text}{fence}"
+
+
+def _fence(text: str, language: str) -> str:
+    longest = max((len(run) for run in re.findall(r"`{3,}", text)), default=2)
+    fence = "`" * (longest + 1)
+    return f"{fence}{language}\n{text}\n{fence}"
+
+
+def _destination(url: str) -> str:
+    if re.search(r"[\s()<>]", url) or not url:
+        return "<" + url.replace("<", "%3C").replace(">", "%3E") + ">"
+    return url
+
+
+def _image(element: ET.Element) -> str:
+    alt = escape_markdown(element.get(AC + "alt", ""))
+    for child in element:
+        if child.tag == RI + "url":
+            source = child.get(RI + "value", "")
+            title = element.get(AC + "title")
+            title_part = ' "' + title.replace('"', '\\"') + '"' if title else ""
+            return f"![{alt}]({_destination(source)}{title_part})"
+        if child.tag == RI + "attachment":
+            name = escape_markdown(child.get(RI + "filename", ""))
+            return f"\\[image: {name}\\]"
+    return alt
+
+
+def _list_item(marker: str, blocks: list[str], indent: str = "") -> str:
+    indent = indent or " " * len(marker)
+    first, *rest = blocks or [""]
+    lines = [marker + _indent(first, indent, first_line=False)]
+    for block in rest:
+        lines.append(_indent(block, indent, first_line=True))
+    return "\n".join(lines)
+
+
+def _indent(text: str, indent: str, *, first_line: bool) -> str:
+    lines = text.split("\n")
+    out = [(indent + line if line else line) for line in lines]
+    if not first_line:
+        out[0] = lines[0]
+    return "\n".join(out)
+
+
+def _quote(text: str) -> str:
+    return "\n".join("> " + line if line else ">" for line in text.split("\n"))
+
+
+def storage_to_markdown(storage: str) -> str:
+    """Convert a storage format fragment to Markdown.
+
+    Raises ``xml.etree.ElementTree.ParseError`` when the fragment is not
+    well-formed.
+    """
+    root = parse_fragment(storage)
+    blocks = MarkdownWriter().blocks(root)
+    return "\n\n".join(blocks) + ("\n" if blocks else "")
