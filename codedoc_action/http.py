@@ -23,6 +23,13 @@ logger = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504, 529})
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=300.0, write=60.0, pool=10.0)
+# A server that closes the connection without an answer raises
+# RemoteProtocolError, which is not a NetworkError but recovers the same way.
+TRANSIENT_ERRORS = (
+    httpx.TimeoutException,
+    httpx.NetworkError,
+    httpx.RemoteProtocolError,
+)
 
 
 class HostAllowList:
@@ -115,6 +122,10 @@ class HttpClient:
             transport=transport,
         )
 
+    @property
+    def base_url(self) -> httpx.URL:
+        return self._client.base_url
+
     def close(self) -> None:
         self._client.close()
 
@@ -146,7 +157,7 @@ class HttpClient:
         while True:
             try:
                 response = self._client.request(method, url, **kwargs)
-            except (httpx.TimeoutException, httpx.NetworkError) as exc:
+            except TRANSIENT_ERRORS as exc:
                 if attempt >= self.max_retries:
                     raise
                 delay = self._backoff(attempt)

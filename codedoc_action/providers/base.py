@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from codedoc_action.errors import ProviderError
 from codedoc_action.usage import Usage
 
 
@@ -77,3 +78,11 @@ class Provider(Protocol):
     def count_tokens(self, request: CompletionRequest) -> int | None:
         """Return the provider's count of input tokens, or None when it has none."""
         ...
+
+
+class ContextLengthError(ProviderError):
+    """The prompt is longer than the model's context window.
+
+    A ``ProviderError`` subclass, so callers that do not split prompts treat it
+    as any other provider failure; callers that can shorten the prompt catch it.
+    """

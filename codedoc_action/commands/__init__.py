@@ -1,0 +1,1 @@
+"""Subcommands of the codedoc CLI other than the documentation run."""
