@@ -30,7 +30,7 @@ from codedoc_action.errors import (
     ConfluenceError,
     PageNotFoundError,
 )
-from codedoc_action.http import HostAllowList, HttpClient
+from codedoc_action.http import DEFAULT_TIMEOUT, HostAllowList, HttpClient
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +49,7 @@ class CloudClient:
         *,
         sleep: Callable[[float], None],
         gateway_url: str = GATEWAY_URL,
+        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         # site_url is the confluence-url input, which ends with /wiki on Cloud.
@@ -59,6 +60,8 @@ class CloudClient:
         self._allowed = allowed
         self._auth = httpx.BasicAuth(user, token)
         self._sleep = sleep
+        self._timeout = timeout
+        self._space_ids: dict[str, str] = {}
         self._transport = transport
         self._http = self._client(self.site_url)
 
@@ -70,6 +73,7 @@ class CloudClient:
             auth=self._auth,
             headers={"Accept": "application/json"},
             sleep=self._sleep,
+            timeout=self._timeout,
             transport=self._transport,
         )
 
@@ -152,6 +156,8 @@ class CloudClient:
         return self._page(json_object(response, action))
 
     def _space_id(self, space_key: str) -> str:
+        if space_key in self._space_ids:
+            return self._space_ids[space_key]
         action = f"look up space {space_key}"
         response = send(
             self._http, "GET", "/api/v2/spaces", action, params={"keys": space_key}
@@ -162,7 +168,8 @@ class CloudClient:
                 f"space {space_key!r} was not found or is not visible to the "
                 "account. Check confluence-space (the space key, not its name)."
             )
-        return str(results[0]["id"])
+        self._space_ids[space_key] = str(results[0]["id"])
+        return self._space_ids[space_key]
 
     def find_page(self, space_key: str, title: str) -> Page | None:
         space_id = self._space_id(space_key)

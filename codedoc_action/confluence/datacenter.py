@@ -16,7 +16,7 @@ from codedoc_action.confluence.client import (
     send,
 )
 from codedoc_action.errors import ConfluenceAuthError, ConfluenceError
-from codedoc_action.http import HostAllowList, HttpClient
+from codedoc_action.http import DEFAULT_TIMEOUT, HostAllowList, HttpClient
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +33,7 @@ class DataCenterClient:
         allowed: HostAllowList,
         *,
         sleep: Callable[[float], None],
+        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
@@ -42,6 +43,7 @@ class DataCenterClient:
             allowed=allowed,
             headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
             sleep=sleep,
+            timeout=timeout,
             transport=transport,
         )
 

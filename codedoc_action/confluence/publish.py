@@ -43,7 +43,7 @@ from codedoc_action.errors import (
     SettingsError,
     VersionConflictError,
 )
-from codedoc_action.http import HostAllowList
+from codedoc_action.http import DEFAULT_TIMEOUT, HostAllowList
 from codedoc_action.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -228,13 +228,14 @@ def open_publisher(
     *,
     sleep: Callable[[float], None] = time.sleep,
     gateway_url: str = GATEWAY_URL,
+    timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
     transport: httpx.BaseTransport | None = None,
 ) -> Publisher:
     """Build the publisher for the settings and allow the Confluence host(s).
 
     An empty confluence-user means Data Center with a personal access token;
-    otherwise Cloud with basic auth. ``gateway_url`` and ``transport`` exist
-    for tests.
+    otherwise Cloud with basic auth. ``gateway_url`` replaces
+    https://api.atlassian.com, for tests.
     """
     if not settings.confluence_url or settings.confluence_token is None:
         raise SettingsError(
@@ -262,10 +263,16 @@ def open_publisher(
             allowed,
             sleep=sleep,
             gateway_url=gateway_url,
+            timeout=timeout,
             transport=transport,
         )
         return Publisher(client, target, "cloud")
     client = DataCenterClient(
-        settings.confluence_url, token, allowed, sleep=sleep, transport=transport
+        settings.confluence_url,
+        token,
+        allowed,
+        sleep=sleep,
+        timeout=timeout,
+        transport=transport,
     )
     return Publisher(client, target, "datacenter")
