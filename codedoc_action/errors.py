@@ -9,6 +9,7 @@ it to an exit code and a message without knowing where it came from::
     ├── EventError               the CI event payload cannot be read
     ├── EgressError              a request to a host outside the allowed list
     ├── BudgetError              the estimate or the spend is over max-tokens/max-cost
+    ├── StrictCheckError         strict: the page names files or identifiers not at head
     ├── ProviderError            the AI provider failed
     │   ├── ProviderAuthError    the key was rejected
     │   ├── ModelNotFoundError   the model is not in the provider's list
@@ -58,6 +59,19 @@ class EgressError(CodedocError):
 
 class BudgetError(CodedocError):
     """The run would spend more than ``max-tokens`` or ``max-cost`` allows."""
+
+
+class StrictCheckError(CodedocError):
+    """With ``strict``, the generated page names files or identifiers not at head."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        lines = "\n".join(f"- {problem}" for problem in self.problems)
+        super().__init__(
+            f"the generated page names {len(self.problems)} things missing from "
+            f"the repository (strict is on; set strict: false to publish with "
+            f"warnings instead):\n{lines}"
+        )
 
 
 class ProviderError(CodedocError):

@@ -55,7 +55,9 @@ class SymbolCache:
             for blob, items in raw.items():
                 self._symbols[blob] = tuple(Symbol(*item) for item in items)
         except (OSError, ValueError, TypeError) as error:
-            logger.warning("symbol cache %s unreadable, starting empty: %s", path, error)
+            logger.warning(
+                "symbol cache %s unreadable, starting empty: %s", path, error
+            )
 
     def get(self, blob: str) -> tuple[Symbol, ...] | None:
         return self._symbols.get(blob)
@@ -166,14 +168,31 @@ class RepoMap:
         self.head = head
         self.entries = {entry.path: entry for entry in entries}
         self.cache = cache if cache is not None else SymbolCache()
+        self._file_names: set[str] | None = None
         self._directories = {
-            str(parent) for path in self.entries for parent in PurePosixPath(path).parents
+            str(parent)
+            for path in self.entries
+            for parent in PurePosixPath(path).parents
         }
 
     def exists(self, path: str) -> bool:
         """Tell whether ``path`` is a file or directory at head."""
         path = path.strip().strip("/")
         return path in self.entries or path in self._directories
+
+    def has_file_name(self, name: str) -> bool:
+        """Tell whether some file at head has the base name ``name``."""
+        if self._file_names is None:
+            self._file_names = {PurePosixPath(path).name for path in self.entries}
+        return name in self._file_names
+
+    def cached_symbol_names(self) -> set[str]:
+        """Return the names of the symbols already extracted from files at head."""
+        names: set[str] = set()
+        for entry in self.entries.values():
+            for symbol in self.cache.get(entry.blob) or ():
+                names.add(symbol.name)
+        return names
 
     def symbols(self, paths: Iterable[str]) -> dict[str, tuple[Symbol, ...]]:
         """Return symbols of ``paths``, reading and parsing only uncached blobs."""
@@ -224,7 +243,9 @@ class RepoMap:
             f"{format_size(root.total_size)}. Sizes in bytes (K = KiB, M = MiB). "
             "A line 'dir/ [N files ...]' is a directory not listed in full.\n"
         )
-        structure_budget = int(budget_tokens * STRUCTURE_SHARE) - estimate_tokens(header)
+        structure_budget = int(budget_tokens * STRUCTURE_SHARE) - estimate_tokens(
+            header
+        )
         opened, listed, used = _open_directories(root, structure_budget, set(focus))
         symbol_budget = budget_tokens - used - estimate_tokens(header)
         symbols = self._fit_symbols(listed, focus, symbol_budget)

@@ -110,7 +110,7 @@ class Budget:
         self._check(tokens, self._cost(calls), f"the run (estimate by call: {stages})")
 
     def reserve(self, call: CallEstimate) -> None:
-        """Hold the worst case of ``call``, or raise ``BudgetError`` before it is sent."""
+        """Hold the worst case of ``call``, or raise ``BudgetError`` before sending."""
         with self._lock:
             self._check(
                 self._spent_tokens + self._reserved_tokens + call.total_tokens,
@@ -148,8 +148,7 @@ class Budget:
         if self.price is None:
             return 0.0
         return sum(
-            self.price.cost(call.input_tokens, call.max_output_tokens)
-            for call in calls
+            self.price.cost(call.input_tokens, call.max_output_tokens) for call in calls
         )
 
     def _check(self, tokens: int, cost: float, what: str) -> None:

@@ -101,7 +101,9 @@ _TOKEN_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     (
         "github-token",
-        re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{30,255}|github_pat_[A-Za-z0-9_]{22,255})"),
+        re.compile(
+            r"\b(?:gh[pousr]_[A-Za-z0-9]{30,255}|github_pat_[A-Za-z0-9_]{22,255})"
+        ),
     ),
     ("gitlab-token", re.compile(r"\bgl(?:pat|dt|rt|ptt|cbt|oas)-[A-Za-z0-9_\-]{20,}")),
     ("slack-token", re.compile(r"\bxox[abposr]-[A-Za-z0-9\-]{10,}")),
@@ -115,16 +117,18 @@ _TOKEN_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("stripe-key", re.compile(r"\b[rs]k_(?:live|test)_[0-9A-Za-z]{16,}")),
     (
         "jwt",
-        re.compile(r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"),
+        re.compile(
+            r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"
+        ),
     ),
 )
-_SECRET_NAME = (
+_SENSITIVE_NAME = (
     r"[A-Za-z0-9_.\-]*(?:secret|passw(?:or)?d|pwd|token|api[_\-]?key|apikey|"
     r"access[_\-]?key|private[_\-]?key|credential|auth[_\-]?key|signing[_\-]?key)"
     r"[A-Za-z0-9_.\-]*"
 )
 _SECRET_ASSIGNMENT = re.compile(
-    rf"(?i)\b{_SECRET_NAME}[\"']?\s*(?::=|=>|[:=])\s*(?P<quote>[\"'`])"
+    rf"(?i)\b{_SENSITIVE_NAME}[\"']?\s*(?::=|=>|[:=])\s*(?P<quote>[\"'`])"
     r"(?P<secret>[^\"'`\s]{8,})(?P=quote)"
 )
 # Lines worth a detect-secrets pass: a long token, a quoted literal, a URL with
@@ -170,7 +174,9 @@ def scrub_text(text: str, path: str = "") -> ScrubResult:
     _replace_pattern(result, _PRIVATE_KEY, "private-key", whole=True)
     _replace_pattern(result, _CONNECTION_PASSWORD, "connection-password")
     for kind, pattern in _TOKEN_PATTERNS:
-        _replace_pattern(result, pattern, kind, whole="secret" not in pattern.groupindex)
+        _replace_pattern(
+            result, pattern, kind, whole="secret" not in pattern.groupindex
+        )
     _replace_pattern(
         result,
         _SECRET_ASSIGNMENT,

@@ -1,0 +1,208 @@
+"""The material a run can send: change list, page outline, diffs and files.
+
+Every piece of source text passes through ``scrub_text`` here, before any
+prompt is built from it, and each piece carries its token estimate.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from codedoc_action.ai.scrub import is_secret_file, scrub_text
+from codedoc_action.ai.tokens import estimate_tokens
+from codedoc_action.changes.model import ChangedFile, ChangeSet
+from codedoc_action.repomap import RepoMap, run_git
+
+STATUS_LETTERS = {
+    "added": "A",
+    "modified": "M",
+    "deleted": "D",
+    "renamed": "R",
+    "copied": "C",
+    "type-changed": "T",
+}
+DIFF_PATHS_PER_GIT_CALL = 200
+
+
+@dataclass(frozen=True)
+class Item:
+    """One piece of material: a file, its signatures, or its diff, scrubbed."""
+
+    path: str
+    kind: str  # "file", "signatures" or "diff"
+    text: str
+    tokens: int
+
+
+def is_pure_rename(changed: ChangedFile) -> bool:
+    return (
+        changed.status == "renamed"
+        and changed.old_path is not None
+        and changed.added_lines == 0
+        and changed.removed_lines == 0
+    )
+
+
+def relevant_changes(changes: ChangeSet) -> list[ChangedFile]:
+    """Return the changes worth documenting: text files, not secrets, not moves."""
+    return [
+        changed
+        for changed in changes.files
+        if not changed.binary
+        and not changed.submodule
+        and not is_secret_file(changed.path)
+        and not is_pure_rename(changed)
+    ]
+
+
+def render_change_list(files: list[ChangedFile], budget_tokens: int) -> str:
+    """List changes, largest first, within ``budget_tokens``; summarise the rest."""
+    ordered = sorted(files, key=lambda c: (-(c.added_lines + c.removed_lines), c.path))
+    lines: list[str] = []
+    for index, changed in enumerate(ordered):
+        line = _change_line(changed)
+        cost = estimate_tokens(line + "\n")
+        if cost > budget_tokens:
+            lines.append(_remainder_line(ordered[index:]))
+            break
+        lines.append(line)
+        budget_tokens -= cost
+    return "\n".join(lines) if lines else "(no changed files)"
+
+
+def _change_line(changed: ChangedFile) -> str:
+    letter = STATUS_LETTERS.get(changed.status, "?")
+    path = changed.path
+    if changed.old_path and changed.status in ("renamed", "copied"):
+        path = f"{changed.old_path} -> {changed.path}"
+    return f"{letter} {path} (+{changed.added_lines} -{changed.removed_lines})"
+
+
+def _remainder_line(rest: list[ChangedFile]) -> str:
+    folders = Counter(
+        str(PurePosixPath(c.path).parent) + "/" if "/" in c.path else "(root)"
+        for c in rest
+    )
+    top = ", ".join(f"{folder} {count}" for folder, count in folders.most_common(8))
+    return f"... and {len(rest):,} smaller changes, by folder: {top}"
+
+
+def page_outline(section: str) -> str:
+    """Return the headings of ``section``, one a line, or a note that it is empty."""
+    headings = [
+        line.strip()
+        for line in section.splitlines()
+        if re.match(r"^#{1,6}\s+\S", line.strip())
+    ]
+    return "\n".join(headings) if headings else "(the section has no headings yet)"
+
+
+def file_items(
+    repo_map: RepoMap, paths: Iterable[str], redactions: Counter[str]
+) -> list[Item]:
+    """Read ``paths`` at head and return each as a scrubbed full-text item."""
+    items: list[Item] = []
+    for path, text in repo_map.read_text(paths).items():
+        scrubbed = scrub_text(text, path)
+        redactions.update(scrubbed.counts)
+        items.append(Item(path, "file", scrubbed.text, estimate_tokens(scrubbed.text)))
+    return items
+
+
+def signature_items(
+    repo_map: RepoMap, paths: Iterable[str], redactions: Counter[str]
+) -> list[Item]:
+    """Return the top-level signatures of ``paths`` as scrubbed items."""
+    items: list[Item] = []
+    for path, symbols in repo_map.symbols(paths).items():
+        if not symbols:
+            continue
+        text = "\n".join(symbol.signature for symbol in symbols)
+        scrubbed = scrub_text(text, path)
+        redactions.update(scrubbed.counts)
+        items.append(
+            Item(path, "signatures", scrubbed.text, estimate_tokens(scrubbed.text))
+        )
+    return items
+
+
+def diff_items(
+    repo_map: RepoMap,
+    base: str,
+    files: list[ChangedFile],
+    *,
+    max_lines: int,
+    budget_tokens: int,
+    redactions: Counter[str],
+) -> list[Item]:
+    """Return the scrubbed diff of each file, until about ``budget_tokens``."""
+    chosen: list[ChangedFile] = []
+    planned = 0
+    for changed in files:
+        lines = min(changed.added_lines + changed.removed_lines, max_lines) + 8
+        planned += estimate_tokens("x" * 40) * lines
+        if planned > budget_tokens and chosen:
+            break
+        chosen.append(changed)
+    items: list[Item] = []
+    for start in range(0, len(chosen), DIFF_PATHS_PER_GIT_CALL):
+        batch = chosen[start : start + DIFF_PATHS_PER_GIT_CALL]
+        items.extend(_diff_batch(repo_map, base, batch, max_lines, redactions))
+    return items
+
+
+def _diff_batch(
+    repo_map: RepoMap,
+    base: str,
+    batch: list[ChangedFile],
+    max_lines: int,
+    redactions: Counter[str],
+) -> list[Item]:
+    pathspecs: list[str] = []
+    for changed in batch:
+        pathspecs.append(changed.path)
+        if changed.old_path:
+            pathspecs.append(changed.old_path)
+    output = run_git(
+        repo_map.repo_root,
+        "diff",
+        "--no-color",
+        "--no-ext-diff",
+        "--find-renames",
+        "-U2",
+        base,
+        repo_map.head,
+        "--",
+        *[f":(literal){path}" for path in pathspecs],
+    ).decode("utf-8", errors="replace")
+    items: list[Item] = []
+    for path, text in _split_diff(output).items():
+        if is_secret_file(path):
+            continue
+        lines = text.splitlines()
+        if len(lines) > max_lines:
+            hidden = len(lines) - max_lines
+            lines = [*lines[:max_lines], f"[... {hidden} more diff lines cut]"]
+        scrubbed = scrub_text("\n".join(lines), path)
+        redactions.update(scrubbed.counts)
+        items.append(Item(path, "diff", scrubbed.text, estimate_tokens(scrubbed.text)))
+    return items
+
+
+def _split_diff(output: str) -> dict[str, str]:
+    """Split ``git diff`` output into the part of each file, by path at head."""
+    parts: dict[str, str] = {}
+    for chunk in re.split(r"(?m)^(?=diff --git )", output):
+        if not chunk.startswith("diff --git "):
+            continue
+        match = re.search(r"(?m)^\+\+\+ b/(.+)$", chunk) or re.search(
+            r"^diff --git a/.+? b/(.+)$", chunk, re.MULTILINE
+        )
+        if match is None:
+            continue
+        parts[match.group(1).strip()] = chunk
+    return parts
