@@ -64,11 +64,18 @@ class FetchAuth:
 
     GitHub accepts ``x-access-token`` with the workflow token; GitLab accepts
     ``gitlab-ci-token`` with the job token. The header travels in
-    ``GIT_CONFIG_*`` variables, never on the command line.
+    ``GIT_CONFIG_*`` variables, never on the command line, and only to URLs
+    under ``scope_url`` (the Git host's server URL) when it is set.
     """
 
     username: str
     token: SecretStr
+    scope_url: str = ""
+
+    def config_key(self) -> str:
+        if self.scope_url:
+            return f"http.{self.scope_url.rstrip('/')}/.extraheader"
+        return "http.extraheader"
 
     def header(self) -> str:
         raw = f"{self.username}:{self.token.get_secret_value()}".encode()
@@ -215,7 +222,8 @@ class Git:
         """Fetch from the remote with the fetch credentials, if any."""
         env: dict[str, str] = {}
         if self.fetch_auth is not None:
-            env = _config_env(self._env, "http.extraheader", self.fetch_auth.header())
+            auth = self.fetch_auth
+            env = _config_env(self._env, auth.config_key(), auth.header())
         self.run(
             "fetch",
             "--no-tags",

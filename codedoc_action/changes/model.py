@@ -35,7 +35,9 @@ class ChangedFile:
 @dataclass(frozen=True)
 class SkippedFile:
     path: str
-    reason: str  # "binary", "generated", "too large", "secret file", "excluded"
+    # "binary", "generated", "too large", "secret file", "excluded" (by the
+    # exclude input) or "not in paths" (outside the paths input)
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -44,3 +46,4 @@ class ChangeSet:
     files: tuple[ChangedFile, ...]
     skipped: tuple[SkippedFile, ...] = ()
     truncated: bool = False  # True when an API listing was cut by its cap
+    note: str = ""  # one line for the summary: how the listing was obtained or cut

@@ -1,0 +1,1 @@
+"""Git host APIs (GitHub, GitLab) as a fallback source of changed files."""
