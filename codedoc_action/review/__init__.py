@@ -15,7 +15,8 @@ import httpx
 
 from codedoc_action.ci.gitlab import AUTH_FIX as GITLAB_AUTH_FIX
 from codedoc_action.ci.gitlab import MergeRequestNotes
-from codedoc_action.errors import EgressError, GitHostError, SettingsError
+from codedoc_action.errors import GitHostError, SettingsError
+from codedoc_action.githost.base import check_api_host
 from codedoc_action.http import HostAllowList
 from codedoc_action.review.body import (
     GITHUB_MAX_BODY,
@@ -88,7 +89,8 @@ def post_review(
                 "comment only for those events"
             ]
         )
-    _check_host(target, allowed)
+    service = "GitHub" if target.platform == "github" else "GitLab"
+    check_api_host(target.api_url, allowed, service)
     token = settings.github_token
     if token is None:
         fix = GITHUB_AUTH_FIX if target.platform == "github" else GITLAB_AUTH_FIX
@@ -113,14 +115,3 @@ def post_review(
         return notes.upsert(marker, body)
     finally:
         notes.close()
-
-
-def _check_host(target: ReviewTarget, allowed: HostAllowList) -> None:
-    host = httpx.URL(target.api_url).host
-    if host not in allowed:
-        listed = ", ".join(allowed) or "none"
-        raise EgressError(
-            f"blocked the review comment to {host!r}: the Git host's API is not one "
-            f"of the hosts this run may contact ({listed}); the run must add it "
-            "with allow_review_host before the clients are built"
-        )

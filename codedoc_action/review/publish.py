@@ -60,7 +60,7 @@ def _local_decision(settings: Settings, env: Mapping[str, str]) -> tuple[bool, s
         return True, "local run without publish-branch."
     workspace = Path(env.get("CODEDOC_WORKSPACE") or Path.cwd())
     try:
-        result = Git(workspace, environ=env).run(
+        result = Git(workspace).run(
             "symbolic-ref", "--quiet", "--short", "HEAD", check=False
         )
     except GitError as exc:
