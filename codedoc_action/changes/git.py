@@ -281,7 +281,7 @@ def _read_batch_entry(stdout: IO[bytes], blob: str, limit: int) -> bytes:
     header = stdout.readline().decode("ascii", "replace").split()
     if len(header) < 3 or header[1] == "missing":
         return b""
-    remaining = int(header[2]) + 1  # content plus the trailing newline
+    remaining = int(header[2])
     kept = b""
     while remaining > 0:
         chunk = stdout.read(min(remaining, 65536))
@@ -290,6 +290,7 @@ def _read_batch_entry(stdout: IO[bytes], blob: str, limit: int) -> bytes:
         if len(kept) < limit:
             kept += chunk[: limit - len(kept)]
         remaining -= len(chunk)
+    stdout.read(1)  # the newline git writes after each object
     return kept
 
 
