@@ -20,6 +20,8 @@ flags and environment variables. Secrets may not appear in the file.
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,11 +74,15 @@ def load_config_file(path: str, workspace: str | None = None) -> dict[str, Any]:
     except OSError as exc:
         raise SettingsError([f"config: cannot read {path}: {exc.strerror}"]) from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise SettingsError([f"config: {path} is not valid YAML{where}"]) from None
+        problem = getattr(exc, "problem", None)
+        detail = f": {problem}" if problem else ""
+        raise SettingsError(
+            [f"config: {path} is not valid YAML{where}{detail}"]
+        ) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -97,7 +103,8 @@ def _check_shape(path: str, data: Mapping[str, Any]) -> list[str]:
     if not isinstance(defaults, dict):
         problems.append(f"config: {path}: defaults must be a mapping of inputs")
     else:
-        problems.extend(_check_keys(path, "defaults", defaults, set(INPUT_NAMES)))
+        allowed = set(INPUT_NAMES) - {"config"}
+        problems.extend(_check_keys(path, "defaults", defaults, allowed))
     jobs = data.get("jobs", []) or []
     if not isinstance(jobs, list):
         problems.append(f"config: {path}: jobs must be a list")
@@ -107,10 +114,13 @@ def _check_shape(path: str, data: Mapping[str, Any]) -> list[str]:
         if not isinstance(job, dict):
             problems.append(f"config: {path}: jobs[{index}] must be a mapping")
             continue
-        name = str(job.get("name", "")).strip()
+        raw_name = job.get("name", "")
+        name = str(raw_name).strip() if isinstance(raw_name, str | int) else ""
         label = f"job {name!r}" if name else f"jobs[{index}]"
         if not name:
             problems.append(f"config: {path}: {label}: missing name")
+        elif not JOB_NAME.match(name):
+            problems.append(f"config: {path}: {label}: {JOB_NAME_RULE}")
         elif name in seen:
             problems.append(f"config: {path}: {label}: duplicate job name")
         seen.add(name)
@@ -124,7 +134,8 @@ def _check_keys(
 ) -> list[str]:
     problems = []
     for key in values:
-        if key in SECRET_INPUTS:
+        spelled = str(key).replace("_", "-")
+        if spelled in SECRET_INPUTS:
             problems.append(
                 f"config: {path}: {label}: {key} must not be stored in a file; "
                 "pass it as a secret input or variable"
@@ -132,9 +143,58 @@ def _check_keys(
         elif key not in allowed:
             problems.append(
                 f"config: {path}: {label}: unknown key {key!r}; "
-                f"expected one of {', '.join(sorted(allowed))}"
+                f"{_suggest(spelled, allowed)}"
             )
     return problems
+
+
+# --- validation helpers -------------------------------------------------------
+
+# Job names become file names, comment markers, matrix values and --job flags.
+JOB_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+JOB_NAME_RULE = (
+    "invalid name; use 1 to 64 letters, digits, '.', '_' or '-', starting with "
+    "a letter or digit"
+)
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A SafeLoader that rejects a key given twice in one mapping.
+
+    Plain PyYAML keeps the last value silently, which would drop a job's
+    setting without a word.
+    """
+
+
+def _construct_unique_mapping(
+    loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False
+) -> dict[Any, Any]:
+    seen: set[str] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if not isinstance(key, str):
+            continue
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping
+)
+
+
+def _suggest(key: str, allowed: set[str]) -> str:
+    close = difflib.get_close_matches(key, sorted(allowed), n=1)
+    if close:
+        return f"did you mean {close[0]!r}?"
+    return f"expected one of {', '.join(sorted(allowed))}"
+
+
+# --- building settings ----------------------------------------------------------
 
 
 def _as_input(value: Any) -> Any:
