@@ -7,7 +7,7 @@ from typing import TextIO
 
 from codedoc_action.http import HostAllowList
 from codedoc_action.pricing import lookup
-from codedoc_action.providers.registry import create_provider
+from codedoc_action.providers.registry import close_provider, create_provider
 from codedoc_action.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -21,7 +21,10 @@ def run_models(settings: Settings, allowed: HostAllowList, out: TextIO) -> int:
     a mark on the provider's default. Failures propagate as ``ProviderError``.
     """
     provider = create_provider(settings, allowed)
-    models = provider.list_models()
+    try:
+        models = provider.list_models()
+    finally:
+        close_provider(provider)
     logger.info("%s lists %d text models for this key", provider.name, len(models))
     width = max((len(model.id) for model in models), default=0)
     for model in sorted(models, key=lambda item: item.id):

@@ -47,6 +47,10 @@ class AnthropicProvider:
     def __init__(self, wire: Wire) -> None:
         self._wire = wire
 
+    def close(self) -> None:
+        """Close the HTTP connections; the provider cannot be used afterwards."""
+        self._wire.http.close()
+
     def list_models(self) -> list[ModelInfo]:
         """Return every model of the key, following has_more/after_id pages."""
         models: list[ModelInfo] = []

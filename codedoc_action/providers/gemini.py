@@ -84,6 +84,10 @@ class GeminiProvider:
     def __init__(self, wire: Wire) -> None:
         self._wire = wire
 
+    def close(self) -> None:
+        """Close the HTTP connections; the provider cannot be used afterwards."""
+        self._wire.http.close()
+
     def list_models(self) -> list[ModelInfo]:
         """Return the text models of the key, following nextPageToken pages."""
         models: list[ModelInfo] = []

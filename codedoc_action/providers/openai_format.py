@@ -86,6 +86,10 @@ class ChatCompletionsProvider:
 
     # Provider protocol.
 
+    def close(self) -> None:
+        """Close the HTTP connections; the provider cannot be used afterwards."""
+        self._wire.http.close()
+
     def list_models(self) -> list[ModelInfo]:
         body, _ = self._wire.call("GET", self.models_path(), params=self.query())
         models = [item for item in body.get("data") or [] if isinstance(item, dict)]

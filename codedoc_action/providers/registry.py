@@ -95,3 +95,10 @@ def _auth_headers(name: str, key: str) -> dict[str, str]:
     elif key:
         headers["authorization"] = f"Bearer {key}"
     return headers
+
+
+def close_provider(provider: Provider) -> None:
+    """Close the provider's HTTP connections, for providers that hold any."""
+    close = getattr(provider, "close", None)
+    if callable(close):
+        close()
