@@ -10,34 +10,40 @@ are cached by git blob id, which is the same for the same content at any path.
 
 from __future__ import annotations
 
-import heapq
 import json
 import logging
 import subprocess
-from collections import Counter
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from codedoc_action.ai.scrub import is_secret_file
 from codedoc_action.ai.tokens import estimate_tokens
 from codedoc_action.errors import GitError
+from codedoc_action.maplayout import (
+    TreeEntry,
+    build_directory_tree,
+    format_size,
+    open_directories,
+)
 from codedoc_action.symbols import Symbol, extract_symbols
+
+__all__ = [
+    "RepoMap",
+    "SymbolCache",
+    "TreeEntry",
+    "build_repo_map",
+    "format_size",
+    "is_binary",
+    "list_tree",
+    "read_blobs",
+    "run_git",
+]
 
 logger = logging.getLogger(__name__)
 
 MAX_SYMBOL_FILE_BYTES = 1_000_000
 STRUCTURE_SHARE = 0.6
 SYMBOL_NAMES_PER_FILE = 12
-
-
-@dataclass(frozen=True)
-class TreeEntry:
-    """One file of the head tree."""
-
-    path: str
-    size: int
-    blob: str
 
 
 class SymbolCache:
@@ -134,26 +140,6 @@ def is_binary(content: bytes) -> bool:
     return b"\0" in content[:8000]
 
 
-def format_size(size: int) -> str:
-    if size < 1024:
-        return str(size)
-    if size < 1024 * 1024:
-        return f"{size / 1024:.1f}K"
-    return f"{size / (1024 * 1024):.1f}M"
-
-
-@dataclass
-class _Directory:
-    path: str  # "" for the root, else "a/b/" with the trailing slash
-    depth: int
-    files: list[TreeEntry] = field(default_factory=list)
-    children: list[_Directory] = field(default_factory=list)
-    file_count: int = 0
-    total_size: int = 0
-    extensions: Counter[str] = field(default_factory=Counter)
-    has_focus: bool = False
-
-
 class RepoMap:
     """The files of one commit, with symbols read on demand."""
 
@@ -237,50 +223,26 @@ class RepoMap:
 
         ``focus`` paths (the changed files) are listed and given symbols first.
         """
-        root = self._build_tree(set(focus))
+        focus_set = set(focus)
+        root = build_directory_tree(self.entries.values(), focus_set)
         header = (
             f"Repository at {self.head[:12]}: {len(self.entries):,} files, "
             f"{format_size(root.total_size)}. Sizes in bytes (K = KiB, M = MiB). "
-            "A line 'dir/ [N files ...]' is a directory not listed in full.\n"
+            "A line 'dir/ [N files ...]' is a directory not listed in full."
         )
-        structure_budget = int(budget_tokens * STRUCTURE_SHARE) - estimate_tokens(
-            header
-        )
-        opened, listed, used = _open_directories(root, structure_budget, set(focus))
-        symbol_budget = budget_tokens - used - estimate_tokens(header)
-        symbols = self._fit_symbols(listed, focus, symbol_budget)
-        lines = [header.rstrip("\n")]
-        _render_directory(root, opened, listed, symbols, lines)
-        return "\n".join(lines) + "\n"
-
-    def _build_tree(self, focus: set[str]) -> _Directory:
-        root = _Directory("", 0)
-        directories = {"": root}
-        for path in sorted(self.entries):
-            entry = self.entries[path]
-            parent = _ensure_directory(directories, PurePosixPath(path).parent)
-            parent.files.append(entry)
-        for directory in sorted(directories.values(), key=lambda d: -d.depth):
-            directory.file_count += len(directory.files)
-            directory.total_size += sum(entry.size for entry in directory.files)
-            directory.extensions.update(_extension(e.path) for e in directory.files)
-            directory.has_focus = directory.has_focus or any(
-                entry.path in focus for entry in directory.files
-            )
-            if directory.path:
-                parent = directories[_parent_key(directory.path)]
-                parent.file_count += directory.file_count
-                parent.total_size += directory.total_size
-                parent.extensions.update(directory.extensions)
-                parent.has_focus = parent.has_focus or directory.has_focus
-        return root
+        header_cost = estimate_tokens(header + "\n")
+        structure_budget = int(budget_tokens * STRUCTURE_SHARE) - header_cost
+        layout = open_directories(root, structure_budget, focus_set)
+        symbol_budget = budget_tokens - header_cost - layout.cost
+        symbols = self._fit_symbols(layout.listed_paths(), focus_set, symbol_budget)
+        return "\n".join([header, *layout.render_lines(symbols)]) + "\n"
 
     def _fit_symbols(
-        self, listed: dict[str, list[TreeEntry]], focus: Collection[str], budget: int
+        self, listed: list[str], focus: set[str], budget: int
     ) -> dict[str, str]:
-        ordered = [entry.path for entries in listed.values() for entry in entries]
-        focus_set = set(focus)
-        ordered.sort(key=lambda path: (path not in focus_set, path.count("/"), path))
+        ordered = sorted(
+            listed, key=lambda path: (path not in focus, path.count("/"), path)
+        )
         fitted: dict[str, str] = {}
         batch_size = 64
         for start in range(0, len(ordered), batch_size):
@@ -288,7 +250,11 @@ class RepoMap:
                 break
             batch = self.symbols(ordered[start : start + batch_size])
             for path in ordered[start : start + batch_size]:
-                names = [symbol.name for symbol in batch.get(path, ())]
+                names = [
+                    symbol.name
+                    for symbol in batch.get(path, ())
+                    if not symbol.name.startswith("_")
+                ]
                 if not names:
                     continue
                 text = ", ".join(names[:SYMBOL_NAMES_PER_FILE])
@@ -300,142 +266,6 @@ class RepoMap:
                 fitted[path] = text
                 budget -= cost
         return fitted
-
-
-def _extension(path: str) -> str:
-    return PurePosixPath(path).suffix or PurePosixPath(path).name
-
-
-def _parent_key(directory_path: str) -> str:
-    parent = str(PurePosixPath(directory_path.rstrip("/")).parent)
-    return "" if parent == "." else parent + "/"
-
-
-def _ensure_directory(
-    directories: dict[str, _Directory], path: PurePosixPath
-) -> _Directory:
-    key = "" if str(path) == "." else f"{path}/"
-    existing = directories.get(key)
-    if existing is not None:
-        return existing
-    parent = _ensure_directory(directories, path.parent)
-    created = _Directory(key, key.count("/"))
-    directories[key] = created
-    parent.children.append(created)
-    return created
-
-
-def _file_line(entry: TreeEntry, symbols: str | None = None) -> str:
-    name = PurePosixPath(entry.path).name
-    line = f"  {name} {format_size(entry.size)}"
-    return f"{line}: {symbols}" if symbols else line
-
-
-def _collapsed_line(directory: _Directory) -> str:
-    kinds = ", ".join(f"{ext} {n}" for ext, n in directory.extensions.most_common(3))
-    return (
-        f"{directory.path} [{directory.file_count:,} files, "
-        f"{format_size(directory.total_size)}: {kinds}]"
-    )
-
-
-def _block_cost(
-    directory: _Directory, opened: set[str], listed: dict[str, list[TreeEntry]]
-) -> int:
-    """Tokens of an opened directory's own lines: header, files, collapsed children."""
-    cost = estimate_tokens(directory.path + "\n")
-    cost += sum(estimate_tokens(_file_line(e) + "\n") for e in listed[directory.path])
-    hidden = len(directory.files) - len(listed[directory.path])
-    if hidden:
-        cost += estimate_tokens(f"  ... {hidden} more files\n")
-    for child in directory.children:
-        if child.path not in opened:
-            cost += estimate_tokens(_collapsed_line(child) + "\n")
-    return cost
-
-
-def _open_cost(directory: _Directory) -> tuple[int, int]:
-    """Return the full cost of opening ``directory`` and the cost it replaces."""
-    cost = estimate_tokens(directory.path + "\n")
-    cost += sum(estimate_tokens(_file_line(e) + "\n") for e in directory.files)
-    cost += sum(estimate_tokens(_collapsed_line(c) + "\n") for c in directory.children)
-    return cost, estimate_tokens(_collapsed_line(directory) + "\n")
-
-
-def _partial_listing(
-    directory: _Directory, budget: int, focus: set[str]
-) -> list[TreeEntry]:
-    ordered = sorted(directory.files, key=lambda e: (e.path not in focus, -e.size))
-    chosen: list[TreeEntry] = []
-    for entry in ordered:
-        cost = estimate_tokens(_file_line(entry) + "\n")
-        if cost > budget and entry.path not in focus:
-            break
-        chosen.append(entry)
-        budget -= cost
-    return sorted(chosen, key=lambda e: e.path)
-
-
-def _open_directories(
-    root: _Directory, budget: int, focus: set[str]
-) -> tuple[set[str], dict[str, list[TreeEntry]], int]:
-    """Pick which directories to list within ``budget`` tokens; return the cost too."""
-    initial_budget = budget
-    opened: set[str] = set()
-    listed: dict[str, list[TreeEntry]] = {}
-    queue: list[tuple[bool, int, int, str, _Directory]] = []
-    cost, _replaced = _open_cost(root)
-    heapq.heappush(queue, (False, 0, cost, root.path, root))
-    first = True
-    while queue:
-        _, _, _, _, directory = heapq.heappop(queue)
-        cost, replaced = _open_cost(directory)
-        delta = cost - (0 if first else replaced)
-        if delta <= budget:
-            listed[directory.path] = directory.files
-        elif directory.has_focus or first:
-            child_lines = sum(
-                estimate_tokens(_collapsed_line(c) + "\n") for c in directory.children
-            )
-            header = estimate_tokens(directory.path + "\n") - (0 if first else replaced)
-            listed[directory.path] = _partial_listing(
-                directory, budget - child_lines - header, focus
-            )
-            delta = _block_cost(directory, opened | {directory.path}, listed) - (
-                0 if first else replaced
-            )
-        else:
-            continue
-        first = False
-        opened.add(directory.path)
-        budget -= delta
-        for child in directory.children:
-            child_cost, child_replaced = _open_cost(child)
-            key = (not child.has_focus, child.depth, child_cost - child_replaced)
-            heapq.heappush(queue, (*key, child.path, child))
-    return opened, listed, initial_budget - budget
-
-
-def _render_directory(
-    directory: _Directory,
-    opened: set[str],
-    listed: dict[str, list[TreeEntry]],
-    symbols: dict[str, str],
-    lines: list[str],
-) -> None:
-    if directory.path:
-        lines.append(directory.path)
-    shown = listed[directory.path]
-    for entry in shown:
-        lines.append(_file_line(entry, symbols.get(entry.path)))
-    hidden = len(directory.files) - len(shown)
-    if hidden:
-        lines.append(f"  ... {hidden} more files")
-    for child in sorted(directory.children, key=lambda c: c.path):
-        if child.path in opened:
-            _render_directory(child, opened, listed, symbols, lines)
-        else:
-            lines.append(_collapsed_line(child))
 
 
 def build_repo_map(

@@ -185,7 +185,9 @@ def _parser(suffix: str) -> Any | None:
         language = tree_sitter.Language(language_function())
         return tree_sitter.Parser(language)
     except (ImportError, AttributeError, ValueError, TypeError) as error:
-        logger.info("no tree-sitter grammar for %s, using line patterns: %s", suffix, error)
+        logger.info(
+            "no tree-sitter grammar for %s, using line patterns: %s", suffix, error
+        )
         return None
 
 
@@ -214,7 +216,9 @@ def _container_symbols(node: Any, depth: int) -> Iterator[Symbol]:
         type_node = node.child_by_field_name("type")
         if type_node is not None and type_node.text is not None:
             yield Symbol(
-                type_node.text.decode("utf-8", errors="replace"), "impl", _first_line(node)
+                type_node.text.decode("utf-8", errors="replace"),
+                "impl",
+                _first_line(node),
             )
         return
     for child in node.named_children:

@@ -198,6 +198,7 @@ def _replace_pattern(
     keep: Callable[[str], bool] | None = None,
 ) -> None:
     placeholder = PLACEHOLDER.format(kind=kind)
+    found: set[str] = set()
 
     def substitute(match: re.Match[str]) -> str:
         if whole:
@@ -207,12 +208,18 @@ def _replace_pattern(
         if secret.startswith("[REDACTED:") or (keep is not None and not keep(secret)):
             return match.group(0)
         result.counts[kind] += 1
+        found.add(secret)
         start, end = match.span("secret")
         offset = match.start()
         whole_match = match.group(0)
         return whole_match[: start - offset] + placeholder + whole_match[end - offset :]
 
     result.text = pattern.sub(substitute, result.text)
+    # The same value elsewhere (a comment, a second config key) goes too.
+    for secret in sorted(found, key=len, reverse=True):
+        if len(secret) >= MIN_SECRET_LENGTH and secret in result.text:
+            result.counts[kind] += result.text.count(secret)
+            result.text = result.text.replace(secret, placeholder)
 
 
 def _run_detect_secrets(result: ScrubResult, path: str) -> None:

@@ -11,7 +11,8 @@ from collections import Counter
 from pathlib import PurePosixPath
 
 from codedoc_action.changes.model import ChangedFile, ChangeSet
-from codedoc_action.repomap import RepoMap, format_size
+from codedoc_action.maplayout import format_size
+from codedoc_action.repomap import RepoMap
 
 MAX_LISTED_FILES = 200
 MAX_LAYOUT_DIRECTORIES = 30

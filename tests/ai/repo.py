@@ -83,3 +83,43 @@ def change_set(root: Path, base: str | None, head: str) -> ChangeSet:
             )
         )
     return ChangeSet(CommitRange(base, head, "test"), tuple(changed))
+
+
+def synthetic_tree(root: Path, paths: list[str], contents: list[str]) -> str:
+    """Commit ``paths`` in one go, file i holding ``contents[i % len(contents)]``.
+
+    Blobs are written once and the index is filled with ``update-index
+    --index-info``, so trees of tens of thousands of files take a second.
+    """
+    blobs = [
+        subprocess.run(
+            ["git", "-C", str(root), "hash-object", "-w", "--stdin"],
+            input=content,
+            capture_output=True,
+            check=True,
+            text=True,
+        ).stdout.strip()
+        for content in contents
+    ]
+    index_info = "".join(
+        f"100644 {blobs[i % len(blobs)]}\t{path}\n" for i, path in enumerate(paths)
+    )
+    subprocess.run(
+        ["git", "-C", str(root), "update-index", "--add", "--index-info"],
+        input=index_info,
+        check=True,
+        text=True,
+    )
+    tree = git(root, "write-tree")
+    parent = subprocess.run(
+        ["git", "-C", str(root), "rev-parse", "--verify", "-q", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    arguments = ["commit-tree", tree, "-m", "synthetic"]
+    if parent:
+        arguments += ["-p", parent]
+    head = git(root, *arguments)
+    git(root, "update-ref", "HEAD", head)
+    return head
