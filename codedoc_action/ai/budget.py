@@ -12,7 +12,16 @@ import threading
 from dataclasses import dataclass
 
 from codedoc_action.errors import BudgetError
+from codedoc_action.pricing import Price, cost
 from codedoc_action.usage import Usage, UsageLedger
+
+__all__ = [
+    "Budget",
+    "BudgetExceededError",
+    "CallEstimate",
+    "Price",
+    "worst_case_cost",
+]
 
 
 class BudgetExceededError(BudgetError):
@@ -25,23 +34,14 @@ class BudgetExceededError(BudgetError):
         super().__init__(message)
 
 
-@dataclass(frozen=True)
-class Price:
-    """US dollars per million input and output tokens."""
+def worst_case_cost(price: Price, input_tokens: int, output_tokens: int) -> float:
+    """Return the highest cost a call of this size can have under ``price``.
 
-    input_per_million: float
-    output_per_million: float
-
-    def cost(self, input_tokens: int, output_tokens: int) -> float:
-        # Cached input is charged at the full input price: an upper bound,
-        # since every provider bills cache reads at or below it.
-        return (
-            input_tokens * self.input_per_million
-            + output_tokens * self.output_per_million
-        ) / 1_000_000
-
-    def usage_cost(self, usage: Usage) -> float:
-        return self.cost(usage.input_tokens, usage.output_tokens)
+    Input may be billed as a cache write, which some providers charge above
+    the plain input rate, so the higher of the two rates is used.
+    """
+    input_rate = max(price.input, price.cache_write or 0.0)
+    return input_tokens * input_rate + output_tokens * price.output
 
 
 @dataclass(frozen=True)
@@ -130,13 +130,13 @@ class Budget:
 
     def record(self, call: CallEstimate, usage: Usage) -> float | None:
         """Replace the reservation of ``call`` by its real usage; return its cost."""
-        cost = self.price.usage_cost(usage) if self.price is not None else None
+        call_cost = cost(usage, self.price) if self.price is not None else None
         with self._lock:
             self._reserved_tokens -= call.total_tokens
             self._reserved_cost -= self._cost([call])
             self._spent_tokens += usage.total_tokens
-            self._spent_cost += cost or 0.0
-        return cost
+            self._spent_cost += call_cost or 0.0
+        return call_cost
 
     def record_ledger(self, ledger: UsageLedger) -> None:
         """Count calls already in ``ledger`` (made earlier in the run) as spent."""
@@ -148,7 +148,8 @@ class Budget:
         if self.price is None:
             return 0.0
         return sum(
-            self.price.cost(call.input_tokens, call.max_output_tokens) for call in calls
+            worst_case_cost(self.price, call.input_tokens, call.max_output_tokens)
+            for call in calls
         )
 
     def _check(self, tokens: int, cost: float, what: str) -> None:

@@ -87,7 +87,7 @@ def test_budget_record_replaces_reservation() -> None:
 
 
 def test_budget_cost_limit() -> None:
-    price = Price(input_per_million=3.0, output_per_million=15.0)
+    price = Price(input=3e-6, output=15e-6)
     budget = Budget(max_cost=0.01, price=price)
     budget.reserve(CallEstimate("select", 1_000, 100))
 
@@ -101,6 +101,14 @@ def test_budget_cost_limit() -> None:
 def test_budget_cost_without_price_rejected() -> None:
     with pytest.raises(BudgetError, match="price-input"):
         Budget(max_cost=1.0)
+
+
+def test_budget_cost_counts_cache_write_rate() -> None:
+    price = Price(input=1e-6, output=2e-6, cache_write=4e-6)
+    budget = Budget(max_cost=0.0039, price=price)
+
+    with pytest.raises(BudgetExceededError):
+        budget.reserve(CallEstimate("write", 1_000, 0))
 
 
 def test_budget_check_plan_names_stages() -> None:

@@ -58,7 +58,9 @@ def test_generate_records_every_call(project_input: GenerationInput) -> None:
     provider = FakeProvider()
     ledger = UsageLedger()
 
-    generate(provider, project_input, ledger, Budget(), price=Price(3.0, 15.0))
+    generate(
+        provider, project_input, ledger, Budget(), price=Price(input=3e-6, output=15e-6)
+    )
 
     assert [call.stage for call in ledger.calls] == ["select", "write"]
     assert ledger.calls[0].model == "fake-small"
