@@ -22,16 +22,30 @@ _BLOCK_TAGS = frozenset(
      "hr", "pre", "div", "section", AC + "task-list", AC + "layout",
      AC + "layout-section", AC + "layout-cell"}
 )  # fmt: skip
+_MARKDOWN_SPACE = " \t\n"
 _SKIPPED_MACROS = frozenset({"anchor", "toc"})
 
 # Characters escaped in Markdown text so that they read back as text.
-_ESCAPED = re.compile(r"([\\`*_\[\]<>&|~])")
-_LINE_START = re.compile(r"^(\s*)([#>+=\-]|\d+[.)])")
+_ESCAPED = re.compile(r"([\\`*_\[\]<>&|~#])")
+# Whitespace other than space, tab and newline (no-break space, line
+# separator): the parser strips it at the ends of a paragraph, so it is
+# written as a numeric character reference.
+_AS_REFERENCE = re.compile(
+    "[" + "".join(chr(code) for code in range(0x110000) if chr(code).isspace()
+                  and chr(code) not in " \t\n\x85") + "]"
+)  # fmt: skip
+_LINE_START = re.compile(r"^( *)([>+=\-]|\d+[.)])")
 
 
 def escape_markdown(text: str) -> str:
-    """Escape text so that Markdown parses it back as the same text."""
+    """Escape text so that Markdown parses it back as the same text.
+
+    NOTE: GFM autolinks are found in the source, escapes included, so a text
+    that resembles a URL next to escaped punctuation ("https://x.com_y")
+    may gain or change a link when read back.
+    """
     text = _ESCAPED.sub(r"\\\1", text.replace("\r", " ").replace("\n", " "))
+    text = _AS_REFERENCE.sub(lambda match: f"&#{ord(match.group(0))};", text)
     return _LINE_START.sub(
         lambda match: match.group(1) + _escape_marker(match.group(2)), text
     )
@@ -68,7 +82,7 @@ class MarkdownWriter:
         """Convert the children of ``parent`` into Markdown blocks."""
         blocks: list[str] = []
         inline: list[ET.Element | str] = []
-        if parent.text and parent.text.strip():
+        if parent.text and parent.text.strip(_MARKDOWN_SPACE):
             inline.append(parent.text)
         for child in parent:
             if self._is_block(child):
@@ -78,14 +92,14 @@ class MarkdownWriter:
                     blocks.append(block)
             else:
                 inline.append(child)
-            if child.tail and child.tail.strip():
+            if child.tail and child.tail.strip(_MARKDOWN_SPACE):
                 inline.append(child.tail)
         self._flush(inline, blocks)
         return blocks
 
     def _flush(self, inline: list[ET.Element | str], blocks: list[str]) -> None:
         if inline:
-            text = self.inline_items(inline, tails=False).strip()
+            text = self.inline_items(inline, tails=False).strip(_MARKDOWN_SPACE)
             if text:
                 blocks.append(text)
             inline.clear()
@@ -101,10 +115,10 @@ class MarkdownWriter:
         """Convert one block element."""
         tag = element.tag
         if tag == "p":
-            return self.inline(element).strip()
+            return self.inline(element).strip(_MARKDOWN_SPACE)
         if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
-            text = self.inline(element).strip()
-            return "#" * int(tag[1]) + " " + text if text else ""
+            text = self.inline(element).strip(_MARKDOWN_SPACE)
+            return ("#" * int(tag[1]) + " " + text).rstrip()
         if tag == "hr":
             return "---"
         if tag in ("ul", "ol"):
@@ -147,16 +161,20 @@ class MarkdownWriter:
         ordered = element.tag == "ol"
         number = int(element.get("start", "1") or 1) if ordered else 0
         items: list[str] = []
+        loose = _is_loose(element, "li")
         for child in element:
             if child.tag != "li":
                 continue
             marker = f"{number}. " if ordered else "- "
             number += 1
-            items.append(_list_item(marker, self.blocks(child)))
-        return "\n".join(items)
+            items.append(_list_item(marker, self.blocks(child), loose=loose))
+        return ("\n\n" if loose else "\n").join(items)
 
     def _task_list(self, element: ET.Element) -> str:
         items: list[str] = []
+        loose = any(
+            _is_loose(task, AC + "task-body") for task in element.iter(AC + "task")
+        )
         for task in element:
             if task.tag != AC + "task":
                 continue
@@ -169,8 +187,8 @@ class MarkdownWriter:
             marker = "- [x] " if status == "complete" else "- [ ] "
             blocks = self.blocks(body) if body is not None else []
             # Nested blocks align with the text after "- ", not after the box.
-            items.append(_list_item(marker, blocks or [""], indent="  "))
-        return "\n".join(items)
+            items.append(_list_item(marker, blocks or [""], indent="  ", loose=loose))
+        return ("\n\n" if loose else "\n").join(items)
 
     # Inline
 
@@ -321,6 +339,7 @@ def _fence(text: str, language: str) -> str:
 
 
 def _destination(url: str) -> str:
+    url = url.replace("\\", "\\\\").replace("&", "\\&")
     if re.search(r"[\s()<>]", url) or not url:
         return "<" + url.replace("<", "%3C").replace(">", "%3E") + ">"
     return url
@@ -340,11 +359,27 @@ def _image(element: ET.Element) -> str:
     return alt
 
 
-def _list_item(marker: str, blocks: list[str], indent: str = "") -> str:
+def _is_loose(element: ET.Element, item_tag: str) -> bool:
+    """Return whether a list's items hold paragraphs, as a loose list's do."""
+    return any(
+        child.tag == "p" for item in element if item.tag == item_tag for child in item
+    )
+
+
+def _list_item(
+    marker: str, blocks: list[str], indent: str = "", *, loose: bool = False
+) -> str:
     indent = indent or " " * len(marker)
     first, *rest = blocks or [""]
-    lines = [marker + _indent(first, indent, first_line=False)]
+    if re.match(r"([-*+]|\d+[.)])( |$)", first):
+        # An item that opens with a list starts it on the next line: "- - -"
+        # on one line would be a thematic break.
+        lines = [marker.rstrip(), _indent(first, indent, first_line=True)]
+    else:
+        lines = [marker + _indent(first, indent, first_line=False)]
     for block in rest:
+        if loose:
+            lines.append("")
         lines.append(_indent(block, indent, first_line=True))
     return "\n".join(lines)
 

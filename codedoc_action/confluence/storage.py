@@ -118,6 +118,7 @@ class StorageRenderer:
         self._list_kinds: list[str] = []
         self._task_count = 0
         self._skip_until: str | None = None
+        self._pending_box = ""
 
     # Dispatch
 
@@ -138,7 +139,8 @@ class StorageRenderer:
         return "".join(parts)
 
     def _inline(self, tokens: Sequence[Token], index: int) -> str:
-        return self.render(tokens[index].children or [])
+        box, self._pending_box = self._pending_box, ""
+        return box + self.render(tokens[index].children or [])
 
     # Blocks
 
@@ -223,10 +225,11 @@ class StorageRenderer:
                 f"<ac:task><ac:task-id>{self._task_count}</ac:task-id>"
                 f"<ac:task-status>{status}</ac:task-status><ac:task-body>"
             )
-        if checked is None:
-            return "<li>"
-        # A task item in a list that also has plain items keeps a box symbol.
-        return "<li>" + ("\u2611 " if checked else "\u2610 ")
+        if checked is not None:
+            # A task in a list that also has plain items keeps a box symbol,
+            # written at the start of the item's first text.
+            self._pending_box = "\u2611 " if checked else "\u2610 "
+        return "<li>"
 
     def _list_item_close(self, tokens: Sequence[Token], index: int) -> str:
         if self._list_kinds and self._list_kinds[-1] == "task":
@@ -409,7 +412,9 @@ def render_storage(
     table-of-contents macro first.
     """
     tokens = _PARSER.parse(markdown)
-    body = StorageRenderer(flavor).render(tokens)
+    # A paragraph of only characters that Markdown strips renders empty and
+    # has no Markdown form to read back as, so it is left out.
+    body = StorageRenderer(flavor).render(tokens).replace("<p></p>", "")
     if toc:
         body = '<ac:structured-macro ac:name="toc"></ac:structured-macro>' + body
     return body

@@ -25,6 +25,7 @@ _INVALID_XML = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]",
 )
 _NAMED_ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]*);")
+_CDATA = re.compile(r"(<!\[CDATA\[.*?\]\]>)", re.DOTALL)
 _XML_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})
 
 
@@ -70,7 +71,10 @@ def parse_fragment(fragment: str) -> ET.Element:
     HTML named entities (``&nbsp;``), which Confluence writes but XML does not
     define, are turned into numeric references first.
     """
-    text = _NAMED_ENTITY.sub(_numeric_entity, fragment)
+    pieces = _CDATA.split(fragment)
+    for position in range(0, len(pieces), 2):
+        pieces[position] = _NAMED_ENTITY.sub(_numeric_entity, pieces[position])
+    text = "".join(pieces)
     # The fragment sits inside our root element, so it cannot declare a
     # DOCTYPE or entities of its own.
     return ET.fromstring(_ROOT_OPEN + text + _ROOT_CLOSE)  # noqa: S314
