@@ -160,11 +160,10 @@ def _find_sdist(folder: Path, package: str, version: str) -> Path | None:
 
 def extract_sdist(sdist: Path, target: Path) -> None:
     """Extract ``sdist`` into ``target``, dropping its top-level folder."""
-    with tarfile.open(sdist) as archive:
-        with tempfile.TemporaryDirectory() as scratch:
-            archive.extractall(scratch, filter="data")
-            (top,) = Path(scratch).iterdir()
-            shutil.copytree(top, target, dirs_exist_ok=True)
+    with tarfile.open(sdist) as archive, tempfile.TemporaryDirectory() as scratch:
+        archive.extractall(scratch, filter="data")
+        (top,) = Path(scratch).iterdir()
+        shutil.copytree(top, target, dirs_exist_ok=True)
 
 
 def make_release_repo(

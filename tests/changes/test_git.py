@@ -30,10 +30,10 @@ ISOLATED_ENV = {
 class _Recorder(BaseHTTPRequestHandler):
     seen: list[str | None]
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         self.server.seen.append(self.headers.get("Authorization"))  # type: ignore[attr-defined]
         self.send_response(404)
         self.send_header("Content-Length", "0")

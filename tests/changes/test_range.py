@@ -246,7 +246,7 @@ def explicit_inputs(remote: Remote, tmp_path: Path) -> Situation:
 
 
 def gitlab_merge_request(remote: Remote, tmp_path: Path) -> Situation:
-    base_tip, head, _merge = _pull_request_refs(remote)
+    _base_tip, head, _merge = _pull_request_refs(remote)
     env = {
         "GITLAB_CI": "true",
         "CI_PIPELINE_SOURCE": "merge_request_event",

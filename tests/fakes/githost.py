@@ -49,6 +49,9 @@ class FakeGitHub:
     requests: list[str] = field(default_factory=list)
     faults: list[int] = field(default_factory=list)
     url: str = ""
+    _diff_cache: dict[tuple[str, str], list[dict[str, Any]]] = field(
+        default_factory=dict
+    )
 
     def fail_next(self, status: int, count: int = 1) -> None:
         self.faults.extend([status] * count)
@@ -72,6 +75,11 @@ class FakeGitHub:
 
     def file_entries(self, base: str, head: str) -> list[dict[str, Any]]:
         """Files of ``base..head`` in GitHub's format, from git diff."""
+        if (base, head) not in self._diff_cache:
+            self._diff_cache[base, head] = self._diff(base, head)
+        return self._diff_cache[base, head]
+
+    def _diff(self, base: str, head: str) -> list[dict[str, Any]]:
         raw = self.git("diff", "--raw", "-z", "-M", "--no-abbrev", base, head)
         numstat = self.git("diff", "--numstat", "-z", "-M", base, head)
         counts = _parse_numstat(numstat)
@@ -140,7 +148,7 @@ def _parse_numstat(output: str) -> dict[str, tuple[int, int]]:
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def _send(self, status: int, body: Any, link: str = "") -> None:
@@ -153,7 +161,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         fake = self.server.fake
         fake.requests.append(self.path)
         auth = self.headers.get("Authorization", "")
