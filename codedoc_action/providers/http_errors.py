@@ -100,8 +100,13 @@ def read_error(response: httpx.Response) -> ErrorBody:
     # Gemini puts the number in "code" and the name in "status"; OpenAI and
     # Azure put the name in "code" (OpenRouter puts a number there).
     name = status if isinstance(status, str) and status else code
+    message = _text(error.get("message"))
+    metadata = error.get("metadata")
+    if isinstance(metadata, dict) and isinstance(metadata.get("raw"), str):
+        # OpenRouter puts the upstream provider's own message here.
+        message = f"{message}: {metadata['raw']}"
     return ErrorBody(
-        message=_text(error.get("message")),
+        message=message,
         code=_text(name),
         type=_text(error.get("type")),
         param=_text(error.get("param")),
@@ -206,7 +211,8 @@ def error_for(response: httpx.Response, context: ErrorContext) -> ProviderError:
     error = read_error(response)
     status = response.status_code
     request_id = request_id_of(response) or error.request_id
-    detail = redact(error.message, context.secrets).strip() or "no error message"
+    detail = redact(error.message, context.secrets).strip().rstrip(".")
+    detail = detail or "no error message"
     where = f"{context.provider} returned HTTP {status}"
     if request_id:
         where += f" (request id {request_id})"

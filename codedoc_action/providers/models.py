@@ -82,11 +82,15 @@ def resolve_model(
 def _not_found_message(
     provider: str, wanted: str, available: list[str], input_name: str
 ) -> str:
+    if wanted:
+        problem = f"{wanted!r} is not a model {provider} offers for this key"
+    else:
+        problem = f"missing, and {provider} has no default model"
     if not available:
         return (
-            f"{input_name}: {provider} lists no text models for this key, so "
-            f"{wanted or 'no model'} cannot be used. Check api-key and "
-            "api-base-url, or enable models for the key in the provider's console."
+            f"{input_name}: {problem}, and it lists no text models at all. Check "
+            "api-key and api-base-url, or enable models for the key in the "
+            "provider's console."
         )
     closest = difflib.get_close_matches(
         wanted, available, n=MAX_SUGGESTIONS, cutoff=0.4
@@ -95,10 +99,8 @@ def _not_found_message(
         shown, label = closest, "closest available ids"
     else:
         shown, label = sorted(available)[:MAX_LISTED], "available ids include"
-    listed = ", ".join(shown)
-    problem = f"model {wanted!r} is not available" if wanted else "missing"
     return (
-        f"{input_name}: {problem} from {provider} for this key; {label}: {listed}. "
-        f"Set {input_name} to one of them (`codedoc models --provider {provider}` "
-        f"lists all {len(available)})."
+        f"{input_name}: {problem}; {label}: {', '.join(shown)}. Set {input_name} "
+        f"to one of them (`codedoc models --provider {provider}` lists all "
+        f"{len(available)})."
     )

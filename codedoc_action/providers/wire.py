@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import time
 from typing import Any
 
@@ -11,8 +10,6 @@ import httpx
 from codedoc_action.errors import ProviderError
 from codedoc_action.http import TRANSIENT_ERRORS, HttpClient
 from codedoc_action.providers.http_errors import ErrorContext, error_for, request_id_of
-
-logger = logging.getLogger(__name__)
 
 
 class Wire:
@@ -68,9 +65,7 @@ class Wire:
                 secrets=self.secrets,
                 retries=self.http.max_retries,
             )
-            error = error_for(response, context)
-            logger.error("%s", error)
-            raise error
+            raise error_for(response, context)
         try:
             body = response.json()
         except ValueError as exc:

@@ -37,6 +37,7 @@ def example_from_schema(schema: Any, definitions: dict[str, Any] | None = None) 
     kind = schema.get("type")
     if isinstance(kind, list):
         kind = next((item for item in kind if item != "null"), "null")
+    kind = str(kind).lower()  # Gemini's Schema spells types in capitals
     if kind == "object" or "properties" in schema:
         properties = schema.get("properties") or {}
         return {
@@ -55,7 +56,7 @@ def example_from_schema(schema: Any, definitions: dict[str, Any] | None = None) 
         "number": float(schema.get("minimum") or 1.0),
         "boolean": True,
         "null": None,
-    }.get(str(kind).lower(), "example")
+    }.get(kind, "example")
 
 
 def default_text(prompt: str, model: str) -> str:
