@@ -42,6 +42,7 @@ class GitLabHost:
         job_token: bool = False,
         timeout: float = 30.0,
         per_page: int = 100,
+        diff_file_limit: int = DIFF_FILE_LIMIT,
     ) -> None:
         if not project_id:
             raise GitHostError(
@@ -51,6 +52,7 @@ class GitLabHost:
         secret = token.get_secret_value() if token else None
         self.project_id = project_id
         self.per_page = per_page
+        self.diff_file_limit = diff_file_limit
         self._gitlab = gitlab.Gitlab(
             url=server_url.rstrip("/"),
             private_token=None if job_token else secret,
@@ -95,7 +97,7 @@ class GitLabHost:
             return HostListing(
                 files, truncated=True, note="GitLab compare timed out: list cut"
             )
-        return _limited(files, "GitLab compare API")
+        return self._limited(files, "GitLab compare API")
 
     def _merge_request_files(self, iid: int) -> HostListing:
         path = f"/projects/{self.project_id}/merge_requests/{iid}/diffs"
@@ -104,20 +106,19 @@ class GitLabHost:
         )
         files = tuple(_changed_file(item) for item in items if isinstance(item, dict))
         logger.info("GitLab merge request !%d: %d files", iid, len(files))
-        return _limited(files, f"GitLab API (merge request !{iid})")
+        return self._limited(files, f"GitLab API (merge request !{iid})")
 
-
-def _limited(files: tuple[ChangedFile, ...], source: str) -> HostListing:
-    if len(files) >= DIFF_FILE_LIMIT:
-        return HostListing(
-            files,
-            truncated=True,
-            note=(
-                f"{source} listed {len(files)} files, GitLab's default diff limit; "
-                "more may be missing"
-            ),
-        )
-    return HostListing(files, note=f"listed by the {source}")
+    def _limited(self, files: tuple[ChangedFile, ...], source: str) -> HostListing:
+        if len(files) >= self.diff_file_limit:
+            return HostListing(
+                files,
+                truncated=True,
+                note=(
+                    f"{source} listed {len(files)} files, GitLab's diff limit; "
+                    "more may be missing"
+                ),
+            )
+        return HostListing(files, note=f"listed by the {source}")
 
 
 def _status(item: dict[str, Any]) -> FileStatus:

@@ -1,4 +1,5 @@
-"""A fake GitHub REST API on 127.0.0.1, answering from a real git repository.
+"""Fake GitHub and GitLab REST APIs on 127.0.0.1, answering from a real git
+repository.
 
 It serves the endpoints the changed-files fallback uses, with GitHub's wire
 format, pagination (``Link`` headers) and caps:
@@ -12,6 +13,9 @@ format, pagination (``Link`` headers) and caps:
 
 Like GitHub it rejects a wrong token (401), unknown commits and pulls (404)
 and unknown paths (404). ``fail_next`` injects error responses.
+
+``FakeGitLab`` serves ``GET /api/v4/projects/:id/repository/compare`` and the
+paged ``GET /api/v4/projects/:id/merge_requests/:iid/diffs``.
 """
 
 from __future__ import annotations
@@ -290,6 +294,157 @@ class _Server(ThreadingHTTPServer):
 def serve(fake: FakeGitHub) -> Iterator[FakeGitHub]:
     """Run ``fake`` on 127.0.0.1 with port 0 until the generator is closed."""
     server = _Server(("127.0.0.1", 0), _Handler)
+    server.fake = fake
+    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield fake
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@dataclass
+class FakeGitLab:
+    """A fake GitLab REST API (v4) answering compare and merge request diffs.
+
+    Accepts ``PRIVATE-TOKEN`` or ``JOB-TOKEN`` equal to ``token`` (else 401).
+    ``diff_max_files`` stands for GitLab's diff limit on compare results.
+    """
+
+    repo_path: Path
+    project_id: str = "42"
+    token: str = "glpat-fake-token"
+    merge_requests: dict[int, PullRequest] = field(default_factory=dict)
+    diff_max_files: int = 1000
+    requests: list[str] = field(default_factory=list)
+    faults: list[int] = field(default_factory=list)
+    url: str = ""
+
+    def fail_next(self, status: int, count: int = 1) -> None:
+        self.faults.extend([status] * count)
+
+    def diffs(self, base: str, head: str) -> list[dict[str, Any]]:
+        helper = FakeGitHub(repo_path=self.repo_path)
+        entries = []
+        for item in helper.file_entries(base, head):
+            old = item.get("previous_filename", item["filename"])
+            patch = helper.git(
+                "diff", "-M", "--no-color", base, head, "--", old, item["filename"]
+            )
+            body = patch[patch.find("@@") :] if "@@" in patch else ""
+            if "Binary files" in patch:
+                body = patch[patch.find("Binary files") :]
+            status = item["status"]
+            entries.append(
+                {
+                    "old_path": old,
+                    "new_path": item["filename"],
+                    "a_mode": "000000" if status == "added" else "100644",
+                    "b_mode": "000000" if status == "removed" else "100644",
+                    "new_file": status == "added",
+                    "renamed_file": status == "renamed",
+                    "deleted_file": status == "removed",
+                    "diff": body,
+                }
+            )
+        return entries
+
+
+class _GitLabHandler(BaseHTTPRequestHandler):
+    server: _GitLabServer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def _send(
+        self, status: int, body: Any, headers: dict[str, str] | None = None
+    ) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:
+        fake = self.server.fake
+        fake.requests.append(self.path)
+        given = self.headers.get("PRIVATE-TOKEN") or self.headers.get("JOB-TOKEN")
+        if given != fake.token:
+            self._send(401, {"message": "401 Unauthorized"})
+            return
+        if fake.faults:
+            self._send(fake.faults.pop(0), {"message": "injected fault"})
+            return
+        parts = urlsplit(self.path)
+        query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+        prefix = f"/api/v4/projects/{fake.project_id}/"
+        route = parts.path.removeprefix(prefix)
+        if route == parts.path:
+            self._send(404, {"message": "404 Project Not Found"})
+        elif route == "repository/compare":
+            self._compare(fake, query)
+        elif match := re.fullmatch(r"merge_requests/(\d+)/diffs", route):
+            self._merge_request_diffs(fake, int(match[1]), query, parts.path)
+        else:
+            self._send(404, {"error": "404 Not Found"})
+
+    def _compare(self, fake: FakeGitLab, query: dict[str, str]) -> None:
+        base, head = query.get("from", ""), query.get("to", "")
+        helper = FakeGitHub(repo_path=fake.repo_path)
+        if not (helper.commit_exists(base) and helper.commit_exists(head)):
+            self._send(404, {"message": "404 Ref Not Found"})
+            return
+        merge_base = helper.git("merge-base", base, head).strip()
+        diffs = fake.diffs(merge_base, head)[: fake.diff_max_files]
+        body = {
+            "commit": helper.commit_body(head),
+            "commits": [],
+            "diffs": diffs,
+            "compare_timeout": False,
+            "compare_same_ref": base == head,
+        }
+        self._send(200, body)
+
+    def _merge_request_diffs(
+        self, fake: FakeGitLab, iid: int, query: dict[str, str], path: str
+    ) -> None:
+        request = fake.merge_requests.get(iid)
+        if request is None:
+            self._send(404, {"message": "404 Not found"})
+            return
+        helper = FakeGitHub(repo_path=fake.repo_path)
+        merge_base = helper.git("merge-base", request.base, request.head).strip()
+        diffs = fake.diffs(merge_base, request.head)
+        per_page = min(int(query.get("per_page", 20)), 100)
+        page = int(query.get("page", 1))
+        items = diffs[(page - 1) * per_page : page * per_page]
+        headers = {
+            "X-Page": str(page),
+            "X-Per-Page": str(per_page),
+            "X-Total": str(len(diffs)),
+        }
+        if page * per_page < len(diffs):
+            headers["X-Next-Page"] = str(page + 1)
+            headers["Link"] = (
+                f'<{fake.url}{path}?page={page + 1}&per_page={per_page}>; rel="next"'
+            )
+        self._send(200, items, headers)
+
+
+class _GitLabServer(ThreadingHTTPServer):
+    daemon_threads = True
+    fake: FakeGitLab
+
+
+def serve_gitlab(fake: FakeGitLab) -> Iterator[FakeGitLab]:
+    """Run ``fake`` on 127.0.0.1 with port 0 until the generator is closed."""
+    server = _GitLabServer(("127.0.0.1", 0), _GitLabHandler)
     server.fake = fake
     fake.url = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
