@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504, 529})
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=300.0, write=60.0, pool=10.0)
-# A server that closes the connection without an answer raises
+# A server that closes the connection without a response raises
 # RemoteProtocolError, which is not a NetworkError but recovers the same way.
 TRANSIENT_ERRORS = (
     httpx.TimeoutException,

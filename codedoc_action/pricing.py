@@ -62,8 +62,8 @@ def lookup(provider: str, model: str) -> Price | None:
     date suffix (``gpt-4o-2024-11-20`` falls back to ``gpt-4o``).
     """
     table = _table()
-    wanted = model.strip().removeprefix("models/")
-    candidates = [wanted, DATED_SUFFIX.sub("", wanted)]
+    model_id = model.strip().removeprefix("models/")
+    candidates = [model_id, DATED_SUFFIX.sub("", model_id)]
     for name in FALLBACK_TABLES.get(provider, (provider,)):
         models = table.get(name, {})
         for candidate in candidates:
@@ -103,7 +103,7 @@ def price_for(
     With both overrides the price is known even for an unlisted model. With one
     override, the other rate comes from the table, and an unlisted model has no
     price. Cache rates of a listed model scale with the input override, because
-    negotiated discounts apply to the whole input price list; an unlisted model
+    negotiated discounts apply to the whole input price list. An unlisted model
     pays the input rate for cached tokens.
     """
     listed = lookup(provider, model)

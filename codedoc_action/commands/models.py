@@ -16,7 +16,7 @@ logger = logging.getLogger(__name__)
 def run_models(settings: Settings, allowed: HostAllowList, out: TextIO) -> int:
     """Print the provider's text models, one per line; return the exit code.
 
-    Listing the models also proves that the key is valid. Each line holds the
+    Listing the models also proves that the key is valid. Each line contains the
     id, the context window when the provider or the price table states one, and
     a mark on the provider's default. Failures propagate as ``ProviderError``.
     """

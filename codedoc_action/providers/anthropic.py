@@ -103,7 +103,7 @@ class AnthropicProvider:
             )
         seconds = elapsed_since(start)
         logger.info(
-            "anthropic %s answered: %d input (%d cache read, %d cache write), "
+            "anthropic %s completion: %d input (%d cache read, %d cache write), "
             "%d output tokens in %.1f s",
             model,
             usage.input_tokens,

@@ -40,7 +40,7 @@ class AzureOpenAIProvider(ChatCompletionsProvider):
     """An Azure OpenAI resource, ``api-key`` header."""
 
     name = "azure-openai"
-    # The model input is the deployment name, which only the user knows.
+    # The model input is the deployment name, which each resource defines.
     default_model = ""
 
     def __init__(self, wire: Wire, api_version: str | None) -> None:

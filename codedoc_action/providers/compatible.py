@@ -19,8 +19,8 @@ class CompatibleProvider(ChatCompletionsProvider):
     """A self-hosted or proxy server speaking Chat Completions."""
 
     name = "openai-compatible"
-    # No default: every server hosts its own models. models.resolve_model picks
-    # the only model a server lists, and otherwise asks for the model input.
+    # No default, because every server hosts its own models. models.resolve_model
+    # picks the only model a server lists and otherwise requires the model input.
     default_model = ""
 
     def is_text_model(self, model: dict[str, Any]) -> bool:

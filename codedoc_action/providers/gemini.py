@@ -147,7 +147,7 @@ class GeminiProvider:
             data = parse_json_object(text, provider=self.name, request_id=request_id)
         seconds = elapsed_since(start)
         logger.info(
-            "google %s answered: %d input (%d cached), %d output (%d thinking) "
+            "google %s completion: %d input (%d cached), %d output (%d thinking) "
             "tokens in %.1f s",
             model,
             usage.input_tokens,

@@ -3,8 +3,8 @@
 Every provider wraps its errors in JSON of its own shape (Anthropic
 ``{"type": "error", "error": {...}}``, OpenAI and Azure ``{"error": {...}}``,
 Gemini ``{"error": {"status", "details"}}``, Ollama ``{"error": "text"}``).
-``read_error`` flattens them into one ``ErrorBody``; ``error_for`` picks the
-exception class and writes a message that names the provider, the HTTP status,
+``read_error`` flattens them into one ``ErrorBody``. ``error_for`` then picks
+the exception class and writes a message naming the provider, the HTTP status,
 the request id and the input to change. Keys are scrubbed from every message.
 """
 
@@ -197,7 +197,7 @@ def retry_delay(response: httpx.Response) -> float | None:
 
 @dataclass(frozen=True)
 class ErrorContext:
-    """What the caller was doing, so the message can name the input to fix."""
+    """The call an error belongs to, so the message can name the input to fix."""
 
     provider: str
     model: str = ""

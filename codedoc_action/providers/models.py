@@ -27,28 +27,28 @@ def check_model(
     do not appear in any list, so for azure-openai an unlisted id passes here
     and a wrong deployment fails on the first call with the same error class.
     """
-    wanted = model_id.strip().removeprefix("models/")
+    requested_id = model_id.strip().removeprefix("models/")
     models = provider.list_models()
     for model in models:
-        if model.id == wanted:
+        if model.id == requested_id:
             return model
     aliases = [
         model
         for model in models
-        if DATED_SUFFIX.sub("", model.id) == wanted and model.id != wanted
+        if DATED_SUFFIX.sub("", model.id) == requested_id and model.id != requested_id
     ]
     if aliases:
         return max(aliases, key=lambda model: model.id)
-    if provider.name == "azure-openai" and wanted:
+    if provider.name == "azure-openai" and requested_id:
         logger.info(
             "azure-openai: %s is not a model id of the resource; using it as a "
             "deployment name",
-            wanted,
+            requested_id,
         )
-        return ModelInfo(id=wanted)
+        return ModelInfo(id=requested_id)
     raise ModelNotFoundError(
         _not_found_message(
-            provider.name, wanted, [model.id for model in models], input_name
+            provider.name, requested_id, [model.id for model in models], input_name
         ),
         provider=provider.name,
     )
@@ -80,10 +80,10 @@ def resolve_model(
 
 
 def _not_found_message(
-    provider: str, wanted: str, available: list[str], input_name: str
+    provider: str, requested_id: str, available: list[str], input_name: str
 ) -> str:
-    if wanted:
-        problem = f"{wanted!r} is not a model {provider} offers for this key"
+    if requested_id:
+        problem = f"{requested_id!r} is not a model {provider} offers for this key"
     else:
         problem = f"missing, and {provider} has no default model"
     if not available:
@@ -93,14 +93,14 @@ def _not_found_message(
             "provider's console."
         )
     closest = difflib.get_close_matches(
-        wanted, available, n=MAX_SUGGESTIONS, cutoff=0.4
+        requested_id, available, n=MAX_SUGGESTIONS, cutoff=0.4
     )
     if closest:
-        shown, label = closest, "closest available ids"
+        suggestions, label = closest, "closest available ids"
     else:
-        shown, label = sorted(available)[:MAX_LISTED], "available ids include"
+        suggestions, label = sorted(available)[:MAX_LISTED], "available ids include"
     return (
-        f"{input_name}: {problem}; {label}: {', '.join(shown)}. Set {input_name} "
+        f"{input_name}: {problem}; {label}: {', '.join(suggestions)}. Set {input_name} "
         f"to one of them (`codedoc models --provider {provider}` lists all "
         f"{len(available)})."
     )

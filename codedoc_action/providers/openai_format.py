@@ -225,7 +225,7 @@ class ChatCompletionsProvider:
         if request.json_schema is not None:
             data = parse_json_object(text, provider=self.name, request_id=request_id)
         logger.info(
-            "%s %s answered: %d input, %d cached, %d output tokens in %.1f s%s",
+            "%s %s completion: %d input, %d cached, %d output tokens in %.1f s%s",
             self.name,
             model,
             usage.input_tokens,

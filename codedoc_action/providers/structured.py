@@ -1,4 +1,4 @@
-"""Structured answers: JSON schema helpers and tolerant parsing of JSON text."""
+"""Structured output: JSON schema helpers and tolerant parsing of JSON text."""
 
 from __future__ import annotations
 

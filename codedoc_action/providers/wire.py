@@ -16,8 +16,8 @@ class Wire:
     """Send JSON requests for one provider and translate every failure.
 
     Transport errors that outlast the client's retries become ``ProviderError``
-    naming the host and whether the request timed out or could not connect;
-    unsuccessful responses go through ``http_errors.error_for``.
+    naming the host and whether the request timed out or could not connect.
+    Unsuccessful responses go through ``http_errors.error_for``.
     """
 
     def __init__(self, provider: str, http: HttpClient, secrets: tuple[str, ...]):
@@ -39,11 +39,11 @@ class Wire:
             return self.http.request(method, path, json=body, params=params)
         except TRANSIENT_ERRORS as exc:
             if isinstance(exc, httpx.TimeoutException):
-                what = f"timed out ({type(exc).__name__})"
+                failure = f"timed out ({type(exc).__name__})"
             else:
-                what = f"failed to connect or was cut off ({type(exc).__name__})"
+                failure = f"failed to connect or was cut off ({type(exc).__name__})"
             raise ProviderError(
-                f"{self.provider}: the request to {host} {what} after "
+                f"{self.provider}: the request to {host} {failure} after "
                 f"{self.http.max_retries} retries. Check api-base-url and that "
                 f"the runner can reach {host}, then rerun.",
                 provider=self.provider,
