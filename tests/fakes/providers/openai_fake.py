@@ -55,7 +55,7 @@ def strict_problem(schema: Any, path: str = "") -> str:
 
 
 def _schema_in_prompt(messages: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """Return a JSON schema the prompt asks the model to follow, if any.
+    """Return a JSON schema the prompt tells the model to follow, if any.
 
     Like a model following instructions, the fake looks for the words "JSON
     schema" and reads the JSON object that comes after them.

@@ -1,11 +1,11 @@
 """A fake AI provider: a real HTTP server on 127.0.0.1, strict like the service.
 
 One ``FakeProviderServer`` speaks one wire format, chosen by ``kind``. It
-rejects what the real service rejects (bad auth, unknown models, options a
-model does not take, prompts over the context window), answers the rest with a
-deterministic reply, and reports token usage computed from the request (about
-four characters per token) so tests can compare totals. Queued faults
-(statuses, timeouts, dropped connections) are served before normal answers.
+rejects what the real service rejects: bad auth, unknown models, options a
+model does not take and prompts over the context window. Other requests get a
+deterministic reply and token usage computed from the request (about four
+characters per token), so tests can compare totals. Queued faults (statuses,
+timeouts, dropped connections) are served before normal responses.
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ class FakeProviderServer:
     ``context_window`` and ``max_output_tokens`` apply to every model.
     ``structured_output`` sets how an openai-compatible fake treats
     ``response_format`` json_schema: "json_schema" (supported), "reject" (400)
-    or "ignore" (answers prose with a fenced JSON block).
+    or "ignore" (returns prose with a fenced JSON block).
     ``page_size`` caps model list pages, to exercise pagination.
     """
 
@@ -169,7 +169,7 @@ class FakeProviderServer:
             self._faults.extend(_Fault("timeout") for _ in range(times))
 
     def add_reset(self, times: int = 1) -> None:
-        """Drop the connection of the next requests without an answer."""
+        """Drop the connection of the next requests without a response."""
         with self._lock:
             self._faults.extend(_Fault("reset") for _ in range(times))
 
