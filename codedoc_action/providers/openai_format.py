@@ -55,6 +55,7 @@ class ChatOptions:
     send_temperature: bool = True
     system_role: bool = True
     json_schema: bool = True
+    strict_schema: bool = True
 
 
 class ChatCompletionsProvider:
@@ -163,7 +164,8 @@ class ChatCompletionsProvider:
                 "json_schema": {
                     "name": schema_name(request.schema_name),
                     "schema": request.json_schema,
-                    "strict": is_strict_compatible(request.json_schema),
+                    "strict": options.strict_schema
+                    and is_strict_compatible(request.json_schema),
                 },
             }
         return body
@@ -181,6 +183,8 @@ class ChatCompletionsProvider:
             options.send_temperature = False
         elif change == "system role":
             options.system_role = False
+        elif change == "strict schema":
+            options.strict_schema = False
         elif change == "response_format":
             options.json_schema = False
         else:
@@ -267,9 +271,11 @@ def _rejected_option(
         return "temperature"
     if names_system and unsupported and options.system_role:
         return "system role"
-    has_schema = request.json_schema is not None
-    if names_format and has_schema and options.json_schema:
-        return "response_format"
+    if names_format and request.json_schema is not None and options.json_schema:
+        # A schema strict mode cannot express is first sent without strict, and
+        # only a server that rejects json_schema altogether gets the fence.
+        strict = options.strict_schema and is_strict_compatible(request.json_schema)
+        return "strict schema" if strict else "response_format"
     return ""
 
 

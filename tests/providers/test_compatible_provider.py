@@ -62,8 +62,9 @@ def test_compatible_rejected_schema_falls_back_to_fence(connect: Connect) -> Non
         first = connection.provider.complete(ask(MODEL, json_schema=PICK_SCHEMA))
         second = connection.provider.complete(ask(MODEL, json_schema=PICK_SCHEMA))
 
-        rejected, fallback, reused = fake.requests
-        assert "response_format" in rejected.json
+        strict, loose, fallback, reused = fake.requests
+        assert strict.json["response_format"]["json_schema"]["strict"] is True
+        assert loose.json["response_format"]["json_schema"]["strict"] is False
         assert "response_format" not in fallback.json
         assert "```json" in fallback.json["messages"][0]["content"]
         assert "response_format" not in reused.json

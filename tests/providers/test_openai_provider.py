@@ -107,6 +107,31 @@ def test_openai_loose_schema_is_not_strict(
     assert completion.data is not None
 
 
+def test_openai_rejected_strict_schema_sent_loose(
+    openai_fake: FakeProviderServer, connect: Connect
+) -> None:
+    connection = connect(openai_fake)
+    openai_fake.add_fault(
+        400,
+        {
+            "error": {
+                "message": "Invalid schema for response_format 'answer': In "
+                "context=('properties', 'files'), 'minItems' is not permitted.",
+                "type": "invalid_request_error",
+                "param": "response_format",
+                "code": None,
+            }
+        },
+    )
+
+    completion = connection.provider.complete(ask("gpt-4o", json_schema=PICK_SCHEMA))
+
+    first, second = openai_fake.requests
+    assert first.json["response_format"]["json_schema"]["strict"] is True
+    assert second.json["response_format"]["json_schema"]["strict"] is False
+    assert completion.data is not None
+
+
 def test_openai_length_finish_is_truncated(
     openai_fake: FakeProviderServer, connect: Connect
 ) -> None:
