@@ -37,8 +37,8 @@ def collect_changes(
     """Resolve the range and list its files, asking ``host`` when git cannot.
 
     NOTE: files listed by the API fallback are not in the local object
-    store, so their ``blob`` ids cannot be read with git; read the working
-    tree instead (the checkout is ``head`` or a merge commit on top of it).
+    store, so git cannot read their ``blob`` ids. Read them from the working
+    tree, which is ``head`` or a test merge commit on top of it.
     """
     try:
         resolved = resolve_range(git, event, base, head, last_documented_commit)

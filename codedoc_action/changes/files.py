@@ -164,10 +164,10 @@ def _parse_raw(record: str, records: Iterator[str]) -> _Entry:
 
 
 def _blob_sizes(git: Git, blobs: Sequence[str | None]) -> dict[str, int]:
-    wanted = sorted({blob for blob in blobs if blob})
-    if not wanted:
+    unique_blobs = sorted({blob for blob in blobs if blob})
+    if not unique_blobs:
         return {}
-    stdin = "".join(f"{blob}\n" for blob in wanted).encode("ascii")
+    stdin = "".join(f"{blob}\n" for blob in unique_blobs).encode("ascii")
     lines = git.text(
         "cat-file", "--batch-check=%(objectname) %(objectsize)", stdin=stdin
     ).splitlines()
@@ -225,7 +225,7 @@ def _skip_by_attributes(
 def _skip_generated_headers(
     git: Git, changes: list[ChangedFile]
 ) -> tuple[list[ChangedFile], list[SkippedFile]]:
-    """Skip text files whose first lines say they are generated."""
+    """Skip text files whose first lines mark them as generated."""
     readable = [c for c in changes if c.blob and not c.submodule and not c.binary]
     blobs = sorted({change.blob for change in readable if change.blob})
     generated_blobs = {

@@ -1,4 +1,4 @@
-"""Which changed files may be read: path globs, secrets, generated and large files.
+"""Rules that decide which changed files may be read: globs, secrets, generated files.
 
 The rules here use names and listing data only (status, binary flag, size),
 so the Git host API fallback applies the same ones as the local git listing.
@@ -15,8 +15,8 @@ from codedoc_action.changes.model import ChangedFile, SkippedFile
 
 DEFAULT_MAX_FILE_BYTES = 1024 * 1024
 
-# Files that must never be read, whatever the paths input says: private keys,
-# certificates with keys, dotenv files and credential stores.
+# Files that must never be read, even when the paths input matches them:
+# private keys, certificates with keys, dotenv files and credential stores.
 SECRET_PATTERNS = (
     ".env",
     ".env.*",

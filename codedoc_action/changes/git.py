@@ -126,8 +126,8 @@ class Git:
         return self.fetch_auth.secrets() if self.fetch_auth else ()
 
     def _error(self, args: Sequence[str], detail: str) -> GitError:
-        shown = redact(" ".join(args), self._secrets())
-        return GitError(f"git {shown} failed: {redact(detail, self._secrets())}")
+        command = redact(" ".join(args), self._secrets())
+        return GitError(f"git {command} failed: {redact(detail, self._secrets())}")
 
     def run(
         self,
@@ -172,7 +172,7 @@ class Git:
         return output.split("\0") if output else []
 
     def resolve_commit(self, ref: str) -> str | None:
-        """Return the full id of commit ``ref``, or None when it is not here."""
+        """Return the full id of commit ``ref``, or None when it is missing."""
         result = self.run(
             "rev-parse",
             "--verify",
@@ -238,7 +238,7 @@ class Git:
     def stream_blob_heads(
         self, blob_ids: Sequence[str], limit: int
     ) -> Iterator[tuple[str, bytes]]:
-        """Yield the first ``limit`` bytes of each blob, reading the rest past.
+        """Yield the first ``limit`` bytes of each blob and discard the rest.
 
         Uses one ``git cat-file --batch`` process, fed on stdin from a thread so
         neither pipe can fill up and block the other.
@@ -282,16 +282,16 @@ def _read_batch_entry(stdout: IO[bytes], blob: str, limit: int) -> bytes:
     if len(header) < 3 or header[1] == "missing":
         return b""
     remaining = int(header[2])
-    kept = b""
+    head = b""
     while remaining > 0:
         chunk = stdout.read(min(remaining, 65536))
         if not chunk:
             raise GitError(f"git cat-file --batch ended early while reading {blob}")
-        if len(kept) < limit:
-            kept += chunk[: limit - len(kept)]
+        if len(head) < limit:
+            head += chunk[: limit - len(head)]
         remaining -= len(chunk)
     stdout.read(1)  # the newline git writes after each object
-    return kept
+    return head
 
 
 def _config_env(base: Mapping[str, str], key: str, value: str) -> dict[str, str]:

@@ -1,9 +1,10 @@
 """Commit history queries that fetch what a shallow clone lacks.
 
 CI checkouts are often shallow: ``actions/checkout`` fetches one commit by
-default and GitLab fetches 20. A missing commit is fetched by its id, and a
-history question (ancestor, merge base) that the visible history cannot answer
-is asked again after deepening the clone, up to the full history.
+default, and GitLab fetches 20 for new projects (``GIT_DEPTH``). A missing
+commit is fetched by its id. A history query (ancestor, merge base) that the
+visible history cannot answer runs again after deepening the clone, up to the
+full history.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ CHECKOUT_FIX = (
 
 
 class History:
-    """Answers history questions about one clone, fetching when it must."""
+    """History queries on one clone that fetch missing commits and history."""
 
     def __init__(self, git: Git) -> None:
         self.git = git
@@ -44,7 +45,7 @@ class History:
         try:
             self.git.fetch(ref, depth_args=depth)
         except GitError as exc:
-            logger.warning("could not fetch %s: %s", ref, exc)
+            logger.warning("fetch of %s failed: %s", ref, exc)
             return None
         return self.git.resolve_commit(ref) or self.git.resolve_commit("FETCH_HEAD")
 
@@ -58,7 +59,7 @@ class History:
         try:
             self.git.fetch(f"+refs/heads/{branch}:{tracking}", depth_args=depth)
         except GitError as exc:
-            logger.warning("could not fetch branch %s: %s", branch, exc)
+            logger.warning("fetch of branch %s failed: %s", branch, exc)
             return None
         return self.git.resolve_commit(tracking)
 
@@ -76,7 +77,7 @@ class History:
         try:
             self.git.fetch(*commits, depth_args=depth_args)
         except GitError as exc:
-            logger.warning("could not deepen the clone: %s", exc)
+            logger.warning("deepening the clone failed: %s", exc)
             self._exhausted = True
             return False
         return True

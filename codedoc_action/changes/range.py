@@ -41,8 +41,8 @@ class NothingToDo:
 class MissingCommitError(GitError):
     """A range endpoint is neither in the checkout nor fetchable.
 
-    ``wanted`` holds the range as the event names it (unverified ids), and
-    ``pull_number`` the pull or merge request, so an API can list the files.
+    ``wanted`` is the range as the event names it (ids not checked), and
+    ``pull_number`` is the pull or merge request, so an API can list the files.
     """
 
     def __init__(

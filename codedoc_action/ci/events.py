@@ -51,7 +51,7 @@ class CiEvent:
     """What started the run, with the commits each kind of event names.
 
     ``sha`` is the checked-out commit (``GITHUB_SHA``, ``CI_COMMIT_SHA``, or
-    ``HEAD`` locally); on a pull request it may be the test merge commit, so
+    ``HEAD`` locally). On a pull request it may be the test merge commit, so
     the range uses ``base`` and ``head`` instead. ``before`` is None when the
     host sent the all-zero id (a new branch, or a GitLab run without one).
     """
@@ -123,6 +123,7 @@ def github_event(env: Mapping[str, str]) -> CiEvent:
             "GITHUB_EVENT_NAME is missing; the action must run inside a GitHub "
             "Actions job, or unset GITHUB_ACTIONS to run locally"
         )
+
     path = env.get("GITHUB_EVENT_PATH", "").strip()
     payload = _read_payload(path)
     repository = payload.get("repository")
@@ -140,6 +141,7 @@ def github_event(env: Mapping[str, str]) -> CiEvent:
         "server_url": env.get("GITHUB_SERVER_URL", "").strip() or "https://github.com",
         "payload_path": path,
     }
+
     reader = _PayloadReader(payload, path, name)
     if name == "push":
         return _github_push(reader, common)

@@ -1,4 +1,4 @@
-"""What every Git host client returns, and helpers they share."""
+"""The Git host protocol, its result type and helpers shared by the clients."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ class HostListing:
     """Changed files as a Git host API lists them.
 
     ``truncated`` is True when the API cut the list at one of its caps, and
-    ``note`` says which, in one line for the summary.
+    ``note`` names the cap in one line for the summary.
     """
 
     files: tuple[ChangedFile, ...]
@@ -47,10 +47,10 @@ def check_api_host(api_url: str, allowed: HostAllowList, service: str) -> None:
     """
     host = httpx.URL(api_url).host
     if not host or host not in allowed:
-        shown = ", ".join(allowed) or "none"
+        allowed_hosts = ", ".join(allowed) or "none"
         raise EgressError(
             f"{service} API host {host or api_url!r} is not one of the hosts this "
-            f"run may contact ({shown}); add it to the allowed hosts, or check "
+            f"run may contact ({allowed_hosts}); add it to the allowed hosts, or check "
             "the API URL variable of the CI platform"
         )
 
@@ -59,7 +59,7 @@ class NetChanges:
     """Combines per-commit file lists, oldest first, into the range's net change.
 
     NOTE: line counts are summed over commits, so they are an upper bound of
-    the net diff; a file added and later deleted in the range drops out.
+    the net diff. A file added and later deleted in the range drops out.
     """
 
     def __init__(self) -> None:

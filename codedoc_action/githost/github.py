@@ -1,9 +1,9 @@
 """Changed files from the GitHub REST API, through PyGithub.
 
 Used when git cannot list them (a commit missing from a shallow clone that
-could not be fetched). The API caps its lists: a comparison returns at most
-300 files, so a capped comparison is rebuilt from its commits, each of which
-lists at most 3000 files; a pull request lists at most 3000 files.
+could not be fetched). The API caps its lists. A comparison returns at most
+300 files, so a capped comparison is rebuilt from its commits, which list at
+most 3000 files each. A pull request lists at most 3000 files.
 """
 
 from __future__ import annotations
@@ -43,8 +43,8 @@ STATUS_NAMES: dict[str, FileStatus] = {
 class GitHubHost:
     """Lists changed files of one repository through the GitHub API.
 
-    ``seconds_between_requests`` spaces requests as GitHub's guidance for
-    integrations asks (0.25 s is PyGithub's default).
+    ``seconds_between_requests`` is PyGithub's pause between requests; its
+    default there is 0.25 s.
     """
 
     name = "GitHub"

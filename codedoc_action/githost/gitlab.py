@@ -1,8 +1,9 @@
 """Changed files from the GitLab REST API (v4), through python-gitlab.
 
 Used when git cannot list them. The compare endpoint lists the diffs of the
-range from its merge base; merge requests use the paginated
-``merge_requests/:iid/diffs`` endpoint (GitLab 15.7 and later).
+range from its merge base. Merge requests use the paginated
+``merge_requests/:iid/diffs`` endpoint, which replaced the deprecated
+``merge_requests/:iid/changes`` in GitLab 15.7.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from codedoc_action.http import HostAllowList
 
 logger = logging.getLogger(__name__)
 
-# NOTE: GitLab's default diff limit is 1000 files (the diff_max_files
-# application setting, which instances may change); a listing of that length
-# is reported as possibly truncated.
+# GitLab cuts API diffs at "Maximum diff files", 1000 by default and at most
+# 3000 (docs.gitlab.com/administration/diff_limits). NOTE: an instance may set
+# another value, so a listing of this length is reported as possibly cut.
 DIFF_FILE_LIMIT = 1000
 
 
@@ -132,7 +133,11 @@ def _status(item: dict[str, Any]) -> FileStatus:
 
 
 def _changed_file(item: dict[str, Any]) -> ChangedFile:
-    """Build a ChangedFile from one diff entry, counting lines from its patch."""
+    """Build a ChangedFile from one diff entry, counting lines from its patch.
+
+    NOTE: GitLab omits or shortens the patch of a file over its diff limits
+    (``too_large`` or ``collapsed``), so such a file's line counts may be low.
+    """
     status = _status(item)
     diff = str(item.get("diff") or "")
     added = removed = 0

@@ -276,6 +276,7 @@ def test_list_changes_three_thousand_files(tmp_path: Path) -> None:
     assert all(change.size > 0 for change in change_set.files)
 
 
+@pytest.mark.network_sdist
 def test_list_changes_release_diff(tmp_path: Path) -> None:
     info = make_release_repo(tmp_path)
     change_set = list_changes(
