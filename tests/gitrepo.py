@@ -2,8 +2,8 @@
 
 ``make_release_repo`` commits two releases of a PyPI package in turn, which
 gives a real diff between releases. Source distributions are downloaded once
-with pip into ``tests/.cache/sdists`` (gitignored) and reused; when the
-download is impossible (no network, no pip) the calling test is skipped.
+with pip into ``tests/.cache/sdists`` (gitignored) and reused. When the
+download is impossible (no network, no pip), the calling test is skipped.
 
 Every git command here runs with a fixed identity and fixed dates, and
 without the user's global configuration, so commit ids are reproducible.

@@ -1,5 +1,5 @@
-"""Fake GitHub and GitLab REST APIs on 127.0.0.1, answering from a real git
-repository.
+"""Fake GitHub and GitLab REST APIs on 127.0.0.1 whose responses are computed
+from a real git repository.
 
 It serves the endpoints the changed-files fallback uses, with GitHub's wire
 format, pagination (``Link`` headers) and caps:
@@ -308,7 +308,7 @@ def serve(fake: FakeGitHub) -> Iterator[FakeGitHub]:
 
 @dataclass
 class FakeGitLab:
-    """A fake GitLab REST API (v4) answering compare and merge request diffs.
+    """A fake GitLab REST API (v4) serving compare and merge request diffs.
 
     Accepts ``PRIVATE-TOKEN`` or ``JOB-TOKEN`` equal to ``token`` (else 401).
     ``diff_max_files`` stands for GitLab's diff limit on compare results.
