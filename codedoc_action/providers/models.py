@@ -26,7 +26,11 @@ def check_model(
     An alias matches the newest dated id it abbreviates. Azure deployment names
     do not appear in any list, so for azure-openai an unlisted id passes here
     and a wrong deployment fails on the first call with the same error class.
+    An empty ``model_id`` means the provider's default, as in ``resolve_model``,
+    so use the returned id rather than the one passed in.
     """
+    if not model_id.strip():
+        return resolve_model(provider, "", input_name=input_name)
     requested_id = model_id.strip().removeprefix("models/")
     models = provider.list_models()
     for model in models:

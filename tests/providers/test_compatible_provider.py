@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from codedoc_action.errors import ModelNotFoundError, ProviderAuthError
-from codedoc_action.providers.models import resolve_model
+from codedoc_action.providers.models import check_model, resolve_model
 from tests.fakes.providers import FakeProviderServer, load_fixture
 from tests.providers.helpers import PICK_SCHEMA, Connect, ask
 
@@ -140,3 +140,12 @@ def test_compatible_resolve_needs_model_when_several(
         resolve_model(connection.provider, "")
 
     assert "qwen3:14b" in str(caught.value)
+
+
+def test_compatible_check_empty_model_uses_only_one(connect: Connect) -> None:
+    with FakeProviderServer(
+        kind="openai-compatible", api_key=None, models=["mistral:7b"]
+    ) as fake:
+        connection = connect(fake, api_key=None)
+
+        assert check_model(connection.provider, "").id == "mistral:7b"
