@@ -185,6 +185,16 @@ class Git:
             return None
         return result.stdout.decode("ascii").strip()
 
+    def check_repository(self) -> None:
+        """Raise GitError unless ``workdir`` is inside a git working tree."""
+        result = self.run("rev-parse", "--is-inside-work-tree", check=False)
+        if result.returncode != 0 or result.stdout.strip() != b"true":
+            raise GitError(
+                f"{self.workdir} is not a git working tree; check out the "
+                "repository before this step (actions/checkout on GitHub), or "
+                "run codedoc from inside a clone"
+            )
+
     def has_commit(self, ref: str) -> bool:
         return self.resolve_commit(ref) is not None
 

@@ -69,7 +69,21 @@ def resolve_range(
     last_documented_commit: str | None = None,
 ) -> CommitRange | NothingToDo:
     """Work out the commits to document; see the module table for each event."""
-    history = History(git)
+    git.check_repository()
+    result = _resolve(
+        History(git), event, settings_base, settings_head, last_documented_commit
+    )
+    logger.info("commit range: %s", result.reason)
+    return result
+
+
+def _resolve(
+    history: History,
+    event: CiEvent,
+    settings_base: str,
+    settings_head: str,
+    last_documented_commit: str | None,
+) -> CommitRange | NothingToDo:
     if settings_head.strip():
         event = _with_head(event, settings_head.strip())
     if settings_base.strip():

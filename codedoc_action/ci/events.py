@@ -73,7 +73,9 @@ class CiEvent:
     api_url: str = ""
     server_url: str = ""
     pull_number: int | None = None
-    inputs: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    inputs: Mapping[str, str] = field(
+        default_factory=lambda: MappingProxyType({}), hash=False
+    )
     payload_path: str = ""
 
     @property

@@ -16,6 +16,7 @@ from codedoc_action.changes.range import (
     resolve_range,
 )
 from codedoc_action.ci.events import CiEvent, event_from_env
+from codedoc_action.errors import GitError
 from tests.changes.conftest import Remote, github_env, load_payload
 from tests.gitrepo import ZERO_SHA, commit_files, git, init_repo
 
@@ -372,3 +373,11 @@ def test_resolve_range_shallow_deepens_for_ancestry(
     assert not isinstance(result, NothingToDo)
     assert result.base == remote.shas["c1"]
     assert result.reason.startswith("push:")
+
+
+def test_resolve_range_outside_repository(tmp_path: Path) -> None:
+    folder = tmp_path / "not-a-repo"
+    folder.mkdir()
+    event = event_from_env({})
+    with pytest.raises(GitError, match="not a git working tree"):
+        resolve_range(Git(folder, environ={"PATH": "/usr/bin:/bin"}), event)
