@@ -23,6 +23,7 @@ _BLOCK_TAGS = frozenset(
      AC + "layout-section", AC + "layout-cell"}
 )  # fmt: skip
 _MARKDOWN_SPACE = " \t\n"
+_LIST_TAGS = frozenset({"ul", "ol", AC + "task-list"})
 _SKIPPED_MACROS = frozenset({"anchor", "toc"})
 
 # Characters escaped in Markdown text so that they read back as text.
@@ -78,24 +79,41 @@ def _macro_body(element: ET.Element) -> ET.Element | None:
 class MarkdownWriter:
     """Walks a parsed storage fragment and writes Markdown blocks."""
 
+    def __init__(self) -> None:
+        # Two lists in a row with the same bullet would parse as one list, so
+        # a list right after another uses "*" and ")" in place of "-" and ".".
+        self._after_list = False
+
+    def _next_bullet(self) -> tuple[str, str]:
+        return ("*", ")") if self._after_list else ("-", ".")
+
     def blocks(self, parent: ET.Element) -> list[str]:
         """Convert the children of ``parent`` into Markdown blocks."""
         blocks: list[str] = []
         inline: list[ET.Element | str] = []
         if parent.text and parent.text.strip(_MARKDOWN_SPACE):
             inline.append(parent.text)
+        previous_list = False
         for child in parent:
             if self._is_block(child):
                 self._flush(inline, blocks)
+                is_list = child.tag in _LIST_TAGS
+                self._after_list = previous_list and is_list and not inline
                 block = self.block(child)
+                self._after_list = False
                 if block:
                     blocks.append(block)
+                    previous_list = is_list and not self._uses_alternate(block)
             else:
                 inline.append(child)
             if child.tail and child.tail.strip(_MARKDOWN_SPACE):
                 inline.append(child.tail)
         self._flush(inline, blocks)
         return blocks
+
+    @staticmethod
+    def _uses_alternate(block: str) -> bool:
+        return block.startswith("* ") or bool(re.match(r"\d+\) ", block))
 
     def _flush(self, inline: list[ET.Element | str], blocks: list[str]) -> None:
         if inline:
@@ -162,10 +180,11 @@ class MarkdownWriter:
         number = int(element.get("start", "1") or 1) if ordered else 0
         items: list[str] = []
         loose = _is_loose(element, "li")
+        bullet, delimiter = self._next_bullet()
         for child in element:
             if child.tag != "li":
                 continue
-            marker = f"{number}. " if ordered else "- "
+            marker = f"{number}{delimiter} " if ordered else f"{bullet} "
             number += 1
             items.append(_list_item(marker, self.blocks(child), loose=loose))
         return ("\n\n" if loose else "\n").join(items)
@@ -175,6 +194,7 @@ class MarkdownWriter:
         loose = any(
             _is_loose(task, AC + "task-body") for task in element.iter(AC + "task")
         )
+        bullet, _ = self._next_bullet()
         for task in element:
             if task.tag != AC + "task":
                 continue
@@ -184,7 +204,8 @@ class MarkdownWriter:
                     status = element_text(part).strip()
                 elif part.tag == AC + "task-body":
                     body = part
-            marker = "- [x] " if status == "complete" else "- [ ] "
+            box = "[x]" if status == "complete" else "[ ]"
+            marker = f"{bullet} {box} "
             blocks = self.blocks(body) if body is not None else []
             # Nested blocks align with the text after "- ", not after the box.
             items.append(_list_item(marker, blocks or [""], indent="  ", loose=loose))

@@ -42,7 +42,7 @@ markdown_text = st.lists(
 
 # Text without control characters, which the renderer replaces, for the round
 # trip: the replacement changes the text that emphasis rules see.
-printable = st.characters(blacklist_categories=("Cc", "Cs"))
+printable = st.characters(exclude_categories=["Cc", "Cs"])
 printable_markdown = st.lists(
     st.one_of(
         st.sampled_from([f for f in FRAGMENTS if f.isprintable() or f in "\n\n"]),
@@ -70,7 +70,7 @@ def _check_safe(root: ET.Element) -> None:
 @given(markdown_text)
 def test_storage_any_markdown_well_formed_and_safe(markdown: str) -> None:
     for flavor in ("cloud", "datacenter"):
-        storage = render_storage(markdown, flavor=flavor)  # type: ignore[arg-type]
+        storage = render_storage(markdown, flavor=flavor)
         assert is_well_formed(storage)
         _check_safe(parse_fragment(storage))
 
