@@ -79,6 +79,12 @@ class FakeProviderServer:
     ``response_format`` json_schema: "json_schema" (supported), "reject" (400)
     or "ignore" (returns prose with a fenced JSON block).
     ``page_size`` caps model list pages, to exercise pagination.
+    ``hold_seconds`` bounds how long a timeout fault holds a request.
+
+    ``reply`` may return text or, for structured requests, a dict. ``requests``
+    lists every request received, faults included. ``usage_served`` gets one
+    ``Usage`` per generation the fake answered itself with HTTP 200, truncated
+    ones included, and none for faults.
     """
 
     def __init__(
