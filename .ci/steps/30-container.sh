@@ -15,7 +15,11 @@
 #
 # Environment:
 #   CODEDOC_IMAGE         tag of the built image (default localhost/codedoc-action:ci)
+#   PYTHON                interpreter that runs the tests (default .venv/bin/python)
 #   CODEDOC_REBUILD_BASE  1 rebuilds the base image even when it exists
+#   CODEDOC_DEBIAN_MIRROR, CODEDOC_DEBIAN_SECURITY_MIRROR
+#                         Debian mirrors for the base image, on hosts whose
+#                         apt sources name none (Ubuntu)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -29,14 +33,20 @@ log() {
 }
 
 install_tools() {
-    if command -v podman >/dev/null && command -v buildah >/dev/null \
-        && command -v debootstrap >/dev/null; then
+    local packages=()
+    command -v podman >/dev/null || packages+=(podman)
+    command -v buildah >/dev/null || packages+=(buildah)
+    command -v debootstrap >/dev/null || packages+=(debootstrap)
+    # debootstrap checks the Release file against this keyring; Debian hosts
+    # have it already, Ubuntu ones do not.
+    [ -f /usr/share/keyrings/debian-archive-keyring.gpg ] \
+        || packages+=(debian-archive-keyring)
+    if [ "${#packages[@]}" -eq 0 ]; then
         return
     fi
-    log "installing podman, buildah and debootstrap"
+    log "installing ${packages[*]}"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-        podman buildah debootstrap >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}" >/dev/null
 }
 
 # Print the URI of the first enabled apt source for SUITE, from both the
@@ -84,7 +94,7 @@ PY
 # same apt sources, and no documentation, manual pages or translations.
 slim_down_rootfs() {
     local rootfs=$1 mirror=$2 security
-    security=$(apt_source_uri bookworm-security 2>/dev/null || true)
+    security=${CODEDOC_DEBIAN_SECURITY_MIRROR:-$(apt_source_uri bookworm-security 2>/dev/null || true)}
     rm -f "$rootfs/etc/apt/sources.list"
     {
         printf 'Types: deb\nURIs: %s\nSuites: bookworm bookworm-updates\n' "$mirror"
@@ -117,7 +127,7 @@ build_base() {
         return
     fi
     local mirror rootfs started
-    mirror=$(apt_source_uri bookworm)
+    mirror=${CODEDOC_DEBIAN_MIRROR:-$(apt_source_uri bookworm)}
     rootfs=$(mktemp -d /var/tmp/codedoc-rootfs.XXXXXX)
     log "debootstrap bookworm from $mirror"
     started=$(date +%s)
