@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-# .ci/run creates .venv; VENV names another virtual environment.
+# .ci/run creates .venv, and VENV may name another virtual environment.
 venv_bin=$(cd "${VENV:-.venv}/bin" && pwd)
 "$venv_bin/pip" install --quiet --requirement requirements/lint.txt
 # actionlint runs shellcheck on run: scripts when it finds it on PATH.
@@ -23,8 +23,8 @@ echo "-- actionlint"
 actionlint "${workflows[@]}"
 
 echo "-- zizmor"
-# The auditor persona reports everything, false positives included; each
-# accepted finding carries an ignore comment with its reason at the line.
+# The auditor persona reports every finding, false positives included. Each
+# accepted finding has an ignore comment with its reason at its line.
 zizmor --offline --quiet --no-progress --persona=auditor action.yml "${workflows[@]}"
 
 echo "-- hadolint"

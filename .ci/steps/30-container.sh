@@ -140,10 +140,10 @@ build_base() {
 }
 
 # Machines whose HTTPS traffic passes a proxy with its own certificate
-# authority keep that authority in /usr/local/share/ca-certificates. pip in the
-# build stage then needs the host's CA bundle too: both it and a pip.conf that
-# points at it are mounted on /mnt, an empty folder in every Debian image, so
-# no mount point is left behind in any layer.
+# authority keep that authority in /usr/local/share/ca-certificates, and pip in
+# the build stage then needs the host's CA bundle too. The bundle and a
+# pip.conf that points at it are mounted on /mnt. That folder is empty in every
+# Debian image, so no mount point is left behind in any layer.
 host_ca_flags() {
     local folder
     if ! compgen -G '/usr/local/share/ca-certificates/*.crt' >/dev/null; then

@@ -39,7 +39,7 @@ def image_name() -> str:
 
 
 def image_entrypoint(image: str) -> list[str]:
-    """Return the ENTRYPOINT of ``image``; buildah run does not apply it itself."""
+    """Return the ENTRYPOINT of ``image``, which buildah run does not apply."""
     completed = subprocess.run(
         ["buildah", "inspect", "--type", "image", image],
         check=True,

@@ -66,8 +66,8 @@ HEAD_FILES = {
 }
 
 
-class _Tripwire(BaseHTTPRequestHandler):
-    """Stands in for the GitHub API: records every request and answers 503."""
+class _GitHubApiRecorder(BaseHTTPRequestHandler):
+    """Fake GitHub API that records every request path and returns 503."""
 
     def _record(self) -> None:
         self.server.paths.append(self.path)  # type: ignore[attr-defined]
@@ -83,7 +83,7 @@ class _Tripwire(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def github_api() -> Iterator[ThreadingHTTPServer]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Tripwire)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _GitHubApiRecorder)
     server.paths = []  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -184,7 +184,7 @@ def test_image_offline_dry_run_writes_summary(
     _assert_no_secret(folders.summary, "the summary")
 
 
-def test_image_masks_the_github_token(
+def test_image_masks_github_token(
     pushed: tuple[RunnerFolders, str, str], github_api: ThreadingHTTPServer
 ) -> None:
     folders, _, after = pushed
