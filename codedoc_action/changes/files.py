@@ -204,7 +204,9 @@ def _skip_by_attributes(
     """
     if not changes:
         return changes, []
-    stdin = "".join(f"{change.path}\0" for change in changes).encode()
+    stdin = "".join(f"{change.path}\0" for change in changes).encode(
+        "utf-8", "surrogateescape"
+    )
     records = git.records(
         "check-attr", "-z", "--stdin", *GENERATED_ATTRIBUTES, stdin=stdin
     )

@@ -288,3 +288,13 @@ def test_list_changes_release_diff(tmp_path: Path) -> None:
     assert files["src/attr/_make.py"].status == "modified"
     assert files["src/attr/_make.py"].added_lines > 0
     assert "binary" in set(_skipped(change_set).values())
+
+
+def test_list_changes_non_utf8_name(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    base = git(repo, "rev-parse", "HEAD")
+    name = b"docs/caf\xe9.txt".decode("utf-8", "surrogateescape")
+    commit_files(repo, {name: "latin-1 name\n"}, "latin-1")
+    files = _by_path(_list(repo, base))
+    assert list(files) == [name]
+    assert files[name].added_lines == 1
