@@ -85,6 +85,9 @@ class HttpClient:
     ``should_retry`` may veto a retry for a response the status alone would
     retry (an exhausted quota answers 429 but never recovers by waiting).
     ``retry_delay`` may supply a delay parsed from the body (Gemini RetryInfo).
+    ``retry_post_read_timeouts`` set to False raises a read timeout of a POST
+    at once, because the server already has the request and may still be
+    running, and billing, it (an AI generation).
     """
 
     def __init__(
@@ -103,8 +106,10 @@ class HttpClient:
         retry_delay: Callable[[httpx.Response], float | None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
         transport: httpx.BaseTransport | None = None,
+        retry_post_read_timeouts: bool = True,
     ) -> None:
         self.service = service
+        self.retry_post_read_timeouts = retry_post_read_timeouts
         self.allowed = allowed
         self.max_retries = max_retries
         self.backoff_base = backoff_base
@@ -147,6 +152,11 @@ class HttpClient:
             delay = self._backoff(attempt)
         return min(delay, self.backoff_cap)
 
+    def _may_retry(self, method: str, exc: Exception) -> bool:
+        if isinstance(exc, httpx.ReadTimeout) and method.upper() == "POST":
+            return self.retry_post_read_timeouts
+        return True
+
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """Send a request, retrying transient failures; return the last response.
 
@@ -158,7 +168,7 @@ class HttpClient:
             try:
                 response = self._client.request(method, url, **kwargs)
             except TRANSIENT_ERRORS as exc:
-                if attempt >= self.max_retries:
+                if attempt >= self.max_retries or not self._may_retry(method, exc):
                     raise
                 delay = self._backoff(attempt)
                 logger.warning(

@@ -9,7 +9,7 @@ import httpx
 
 from codedoc_action import __version__
 from codedoc_action.errors import SettingsError
-from codedoc_action.http import DEFAULT_TIMEOUT, HostAllowList, HttpClient
+from codedoc_action.http import HostAllowList, HttpClient
 from codedoc_action.providers import anthropic, gemini, openai
 from codedoc_action.providers.anthropic import AnthropicProvider
 from codedoc_action.providers.azure import AzureOpenAIProvider, split_base_url
@@ -27,6 +27,10 @@ DEFAULT_BASE_URLS = {
     "google": gemini.DEFAULT_BASE_URL,
 }
 USER_AGENT = f"codedoc-action/{__version__}"
+# Answers are read whole (no streaming), and a long page can take minutes to
+# generate. The Anthropic SDKs require streaming for calls expected to run over
+# 10 minutes, so 600 s is the longest read worth waiting for.
+PROVIDER_TIMEOUT = httpx.Timeout(connect=10.0, read=600.0, write=60.0, pool=10.0)
 
 
 def create_provider(
@@ -34,7 +38,7 @@ def create_provider(
     allowed: HostAllowList,
     *,
     sleep: Callable[[float], None] = time.sleep,
-    timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+    timeout: httpx.Timeout | float = PROVIDER_TIMEOUT,
     max_retries: int = 4,
 ) -> Provider:
     """Return the provider of ``settings`` and add its host to ``allowed``.
@@ -70,6 +74,9 @@ def create_provider(
         should_retry=should_retry,
         retry_delay=retry_delay,
         sleep=sleep,
+        # A generation that timed out may still run and be billed, so sending
+        # it again could pay twice; the other transport errors are retried.
+        retry_post_read_timeouts=False,
     )
     wire = Wire(name, http, (key,) if key else ())
     if name == "anthropic":

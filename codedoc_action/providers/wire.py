@@ -38,6 +38,15 @@ class Wire:
         try:
             return self.http.request(method, path, json=body, params=params)
         except TRANSIENT_ERRORS as exc:
+            not_retried = not self.http.retry_post_read_timeouts
+            if isinstance(exc, httpx.ReadTimeout) and method == "POST" and not_retried:
+                raise ProviderError(
+                    f"{self.provider}: the request to {host} timed out waiting for "
+                    "the response (ReadTimeout). It was not retried, because "
+                    "the provider may still be generating, and billing, it. Rerun "
+                    "later, or lower max-files so the answer is shorter.",
+                    provider=self.provider,
+                ) from exc
             if isinstance(exc, httpx.TimeoutException):
                 failure = f"timed out ({type(exc).__name__})"
             else:

@@ -171,9 +171,9 @@ def test_retry_timeout_then_answer(connect: Connect) -> None:
         connection = connect(fake, timeout=0.5)
         fake.add_timeout()
 
-        completion = connection.provider.complete(ask(GPT))
+        models = connection.provider.list_models()
 
-        assert completion.text
+        assert models
         assert len(connection.delays) == 1
         assert len(fake.requests) == 2
 
@@ -184,11 +184,26 @@ def test_retry_timeout_exhausted_names_host(connect: Connect) -> None:
         fake.add_timeout(times=2)
 
         with pytest.raises(ProviderError, match="timed out") as caught:
-            connection.provider.complete(ask(GEMINI))
+            connection.provider.list_models()
 
         assert "127.0.0.1" in str(caught.value)
         assert "after 1 retries" in str(caught.value)
         assert len(fake.requests) == 2
+
+
+@pytest.mark.parametrize("kind", ["anthropic", "google", "openai"])
+def test_retry_never_on_generation_timeout(kind: str, connect: Connect) -> None:
+    model = {"anthropic": CLAUDE, "google": GEMINI, "openai": GPT}[kind]
+    with FakeProviderServer(kind=kind, api_key=KEY, hold_seconds=1.0) as fake:
+        connection = connect(fake, timeout=0.2)
+        fake.add_timeout()
+
+        with pytest.raises(ProviderError, match="not retried") as caught:
+            connection.provider.complete(ask(model))
+
+        assert "127.0.0.1" in str(caught.value)
+        assert connection.delays == []
+        assert len(fake.requests) == 1
 
 
 def test_retry_reset_then_answer(
