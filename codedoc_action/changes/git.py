@@ -117,6 +117,12 @@ class Git:
             "core.quotepath=off",
             "-c",
             "color.ui=false",
+            # Repository config must not run programs on our behalf: no
+            # fsmonitor daemon, no hooks (fetch runs reference-transaction).
+            "-c",
+            "core.fsmonitor=false",
+            "-c",
+            "core.hooksPath=/dev/null",
             "-C",
             str(self.workdir),
             *args,

@@ -173,3 +173,16 @@ def test_git_stream_blob_heads_limits_bytes(tmp_path: Path) -> None:
     heads = dict(Git(repo, environ=ISOLATED_ENV).stream_blob_heads([big, small], 10))
     assert heads[big] == b"z" * 10
     assert heads[small] == b"tiny\n"
+
+
+def test_git_fetch_runs_no_repository_hooks(tmp_path: Path) -> None:
+    source = _repo(tmp_path)
+    repo = init_repo(tmp_path / "clone")
+    git(repo, "remote", "add", "origin", source.as_uri())
+    marker = tmp_path / "hook-ran"
+    hook = repo / ".git" / "hooks" / "reference-transaction"
+    hook.write_text(f"#!/bin/sh\ntouch {marker}\n")
+    hook.chmod(0o755)
+    Git(repo, environ=ISOLATED_ENV).fetch("main")
+    assert Git(repo, environ=ISOLATED_ENV).resolve_commit("FETCH_HEAD") is not None
+    assert not marker.exists()
