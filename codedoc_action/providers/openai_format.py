@@ -39,7 +39,9 @@ logger = logging.getLogger(__name__)
 # OpenAI's reasoning families take max_completion_tokens and reject temperature.
 REASONING_MODEL = re.compile(r"^(o\d+|gpt-5)([.-]|$)")
 UNSUPPORTED_CODES = frozenset({"unsupported_parameter", "unsupported_value"})
-MAX_ADAPTATIONS = 4
+# Sends per call: the first, plus one per option a server may reject (token
+# field, temperature, system role, strict schema, response_format).
+MAX_ADAPTATIONS = 6
 
 
 def is_reasoning_model(model: str) -> bool:
