@@ -63,6 +63,7 @@ class ErrorBody:
     quota_ids: tuple[str, ...] = ()
     retry_delay: float | None = None
     request_id: str | None = None
+    is_json: bool = True
 
 
 def request_id_of(response: httpx.Response, body: Any = None) -> str | None:
@@ -84,7 +85,9 @@ def read_error(response: httpx.Response) -> ErrorBody:
     try:
         body = response.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
-        return ErrorBody(message=response.text.strip()[:500])
+        # A proxy or a wrong path answers with HTML; keep a short, flat excerpt.
+        excerpt = " ".join(response.text.split())[:200]
+        return ErrorBody(message=excerpt, is_json=False)
     if not isinstance(body, dict):
         return ErrorBody(message=str(body)[:500])
     error = body.get("error", body)
@@ -244,7 +247,7 @@ def _classify(
             "resource, exactly as listed under Deployments."
         )
     if error.code == "model_not_found" or (
-        status == 404 and "model" in error.message.lower()
+        status == 404 and error.is_json and "model" in error.message.lower()
     ):
         return ModelNotFoundError, (
             f"model {context.model!r} was not found ({detail}). Set "

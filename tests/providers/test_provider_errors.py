@@ -318,3 +318,16 @@ def test_provider_error_context_length_from_fake(connect: Connect) -> None:
 
             assert caught.value.status == 400, kind
             assert "context window" in str(caught.value), kind
+
+
+def test_provider_error_html_404_blames_url(connect: Connect) -> None:
+    with FakeProviderServer(kind="google", api_key=KEY) as fake:
+        connection = connect(fake)
+        page = "<html><body>The requested URL /models/x was not found.</body></html>"
+        fake.add_fault(404, page)
+
+        with pytest.raises(ProviderError) as caught:
+            connection.provider.complete(ask(MODELS["google"]))
+
+        assert type(caught.value) is ProviderError
+        assert "check api-base-url" in str(caught.value)
