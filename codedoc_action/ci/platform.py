@@ -1,6 +1,6 @@
 """Where the run reports: GitHub Actions, GitLab CI or a local terminal.
 
-Each platform knows how to mask a secret in its log, where the step outputs
+Each platform masks secrets in its own log format and decides where the step outputs
 and the summary go, and which folder keeps the run's files.
 """
 

@@ -1,0 +1,300 @@
+"""The steps of one job, wired together: range, changes, AI, page, report."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from codedoc_action import __version__
+from codedoc_action.ai.budget import Budget
+from codedoc_action.ai.pipeline import GenerationInput, GenerationResult, generate
+from codedoc_action.changes.collect import collect_changes, fetch_auth_for, host_for
+from codedoc_action.changes.git import Git
+from codedoc_action.changes.model import ChangeSet
+from codedoc_action.changes.range import NothingToDo
+from codedoc_action.ci.events import CiEvent, event_from_env
+from codedoc_action.ci.platform import Platform
+from codedoc_action.confluence.model import PageState, SectionRecord
+from codedoc_action.confluence.publish import (
+    Publisher,
+    open_publisher,
+    render_page_preview,
+)
+from codedoc_action.http import HostAllowList
+from codedoc_action.pricing import Price, price_for
+from codedoc_action.providers.base import Provider
+from codedoc_action.providers.models import resolve_model
+from codedoc_action.providers.registry import close_provider, create_provider
+from codedoc_action.report import PickedFile, RunReport, render_summary
+from codedoc_action.review import (
+    allow_review_host,
+    fork_without_secrets,
+    post_review,
+    should_publish,
+)
+from codedoc_action.settings import Settings
+from codedoc_action.usage import UsageLedger
+
+if TYPE_CHECKING:
+    from codedoc_action.githost.base import GitHost
+    from codedoc_action.job import JobFiles
+
+logger = logging.getLogger(__name__)
+
+
+class Pipeline:
+    """Builds the clients of one job and runs its steps in order."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        platform: Platform,
+        env: Mapping[str, str],
+        allowed: HostAllowList,
+        files: JobFiles,
+        job_name: str | None = None,
+    ) -> None:
+        self.settings = settings
+        self.platform = platform
+        self.env = env
+        self.allowed = allowed
+        self.files = files
+        self.job_name = job_name
+        self.ledger = UsageLedger()
+        self.provider: Provider | None = None
+        self.publisher: Publisher | None = None
+        self.githost: GitHost | None = None
+        self.report = RunReport(
+            result="",
+            provider=settings.provider,
+            max_tokens=settings.max_tokens,
+            max_cost=settings.max_cost,
+            ledger=self.ledger,
+        )
+
+    def close(self) -> None:
+        if self.provider is not None:
+            close_provider(self.provider)
+        if self.publisher is not None:
+            self.publisher.close()
+        close = getattr(self.githost, "close", None)
+        if close is not None:
+            close()
+
+    def run(self) -> RunReport:
+        """Run the job; the report says what happened, errors propagate."""
+        settings = self.settings
+        event = event_from_env(self.env)
+        if event.does_nothing:
+            self.report.result = f"Nothing to document: {event.kind.replace('_', ' ')}."
+            return self.report
+        notice = fork_without_secrets(self.env, settings)
+        if notice:
+            logger.warning("%s", notice)
+            self.report.result = notice
+            return self.report
+        publish, reason = should_publish(settings, self.env, event)
+        review = settings.comment and event.kind == "pull_request"
+        self._open_clients(event, review)
+        hosts = list(self.allowed)
+        self.report.hosts = hosts
+        logger.info("hosts this run may contact: %s", ", ".join(hosts) or "none")
+
+        model, selection_model = self._resolve_models()
+        state = self.publisher.read() if self.publisher is not None else None
+        changes = self._collect(event, state)
+        if isinstance(changes, NothingToDo):
+            self.report.result = f"Nothing to document: {changes.reason}."
+            self._describe_page(state)
+            return self.report
+        result = self._generate(changes, state, model, selection_model)
+        self._save_markdown(result, state)
+        if review:
+            self._post_review(result, state)
+        elif publish and self.publisher is not None:
+            self._publish(result, state)
+        else:
+            self._preview(result, state, reason)
+        return self.report
+
+    def _open_clients(self, event: CiEvent, review: bool) -> None:
+        settings = self.settings
+        if settings.provider != "offline":
+            self.provider = create_provider(settings, self.allowed)
+        if settings.confluence_url and settings.confluence_token is not None:
+            self.publisher = open_publisher(settings, self.allowed)
+        self.githost = host_for(event, settings.github_token, self.allowed)
+        if review:
+            allow_review_host(self.allowed, self.env)
+
+    def _resolve_models(self) -> tuple[str, str]:
+        if self.provider is None:
+            return "", ""
+        model = resolve_model(self.provider, self.settings.model).id
+        selection = model
+        if self.settings.selection_model:
+            selection = resolve_model(
+                self.provider,
+                self.settings.selection_model,
+                input_name="selection-model",
+            ).id
+        self.report.model = model
+        return model, selection
+
+    def _collect(
+        self, event: CiEvent, state: PageState | None
+    ) -> ChangeSet | NothingToDo:
+        settings = self.settings
+        git = Git(
+            self.platform.workspace,
+            fetch_auth=fetch_auth_for(event, settings.github_token),
+        )
+        last = state.record.commit if state and state.record else None
+        changes = collect_changes(
+            git,
+            event,
+            base=settings.base,
+            head=settings.head,
+            paths=settings.paths,
+            exclude=settings.exclude,
+            last_documented_commit=last,
+            host=self.githost,
+        )
+        if isinstance(changes, ChangeSet):
+            self.report.commit_range = changes.range
+            self.report.changed_files = len(changes.files)
+            self.report.skipped = changes.skipped
+            if changes.note:
+                self.report.warnings.append(changes.note)
+        return changes
+
+    def _price(self, model: str) -> Price | None:
+        settings = self.settings
+        if self.provider is None:
+            return None
+        return price_for(
+            settings.provider, model, settings.price_input, settings.price_output
+        )
+
+    def _generate(
+        self,
+        changes: ChangeSet,
+        state: PageState | None,
+        model: str,
+        selection_model: str,
+    ) -> GenerationResult:
+        settings = self.settings
+        price = self._price(model)
+        budget = Budget(settings.max_tokens, settings.max_cost, price)
+        inputs = GenerationInput(
+            repo_root=self.platform.workspace,
+            head=changes.range.head,
+            changes=changes,
+            current_section=state.section_markdown if state else "",
+            page_title=state.title if state else "",
+            mode=settings.mode,
+            instructions=settings.instructions,
+            language=settings.language,
+            max_files=settings.max_files,
+            model=model,
+            selection_model=selection_model,
+            strict=settings.strict,
+            source_link_template=self._link_template(),
+        )
+        result = generate(self.provider, inputs, self.ledger, budget, price=price)
+        self.report.picked = [PickedFile(s.path, s.reason) for s in result.selections]
+        self.report.redactions = result.redactions
+        self.report.warnings.extend(result.warnings)
+        self.report.left_out = result.left_out
+        return result
+
+    def _link_template(self) -> str | None:
+        server = self.env.get("GITHUB_SERVER_URL")
+        repository = self.env.get("GITHUB_REPOSITORY")
+        if server and repository:
+            return f"{server}/{repository}/blob/{{commit}}/{{path}}"
+        project = self.env.get("CI_PROJECT_URL")
+        if project:
+            return f"{project}/-/blob/{{commit}}/{{path}}"
+        return None
+
+    def _describe_page(self, state: PageState | None) -> None:
+        if state is None or not state.page_id:
+            return
+        self.report.page_id = state.page_id
+        self.report.page_url = state.url
+        self.report.page_title = state.title
+        self.report.page_version = state.version
+        self.report.hand_edited = state.hand_edited
+
+    def _save_markdown(self, result: GenerationResult, state: PageState | None) -> None:
+        self.files.markdown.write_text(result.markdown, encoding="utf-8")
+        self.report.markdown_path = self.files.markdown
+        logger.info("generated Markdown saved to %s", self.files.markdown)
+        self._describe_page(state)
+
+    def _preview(
+        self, result: GenerationResult, state: PageState | None, reason: str
+    ) -> None:
+        from codedoc_action.job import write_preview
+
+        storage = render_page_preview(result.markdown)
+        write_preview(
+            result.markdown, storage, self.files, state.title if state else ""
+        )
+        self.report.preview_path = self.files.preview
+        self.report.result = f"Preview only: {reason}"
+        logger.info("page preview written to %s", self.files.preview)
+
+    def _post_review(self, result: GenerationResult, state: PageState | None) -> None:
+        old = state.section_markdown if state else ""
+        self.report.result = "Proposed change posted for review; nothing was written."
+        url = post_review(
+            self.settings,
+            self.platform.name,
+            self.env,
+            self.allowed,
+            self.job_name,
+            old,
+            result.markdown,
+            render_summary(self.report),
+        )
+        self.report.result = (
+            f"Proposed change posted for review in [this comment]({url}); "
+            "nothing was written to Confluence."
+        )
+
+    def _publish(self, result: GenerationResult, state: PageState | None) -> None:
+        from codedoc_action.job import now_iso
+
+        assert self.publisher is not None
+        commit = self.report.commit_range.head if self.report.commit_range else ""
+        if result.skipped_ai and state is not None and state.has_section:
+            self.report.result = (
+                f"[The page]({state.url}) is current: no relevant change in the range."
+            )
+            return
+        record = SectionRecord(
+            commit=commit,
+            digest="",
+            provider=self.settings.provider,
+            model=self.report.model,
+            tool_version=__version__,
+            time=now_iso(),
+        )
+        message = f"codedoc: documented {commit[:12]}"
+        published = self.publisher.publish(result.markdown, record, message)
+        self.report.page_id = published.page_id
+        self.report.page_url = published.url
+        self.report.page_version = published.version
+        self.report.updated = published.updated
+        if published.updated:
+            self.report.result = (
+                f"Updated [the page]({published.url}) to version {published.version}."
+            )
+        else:
+            self.report.result = (
+                f"[The page]({published.url}) is current at version "
+                f"{published.version}; nothing was written."
+            )
