@@ -85,7 +85,7 @@ def read_error(response: httpx.Response) -> ErrorBody:
     try:
         body = response.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
-        # A proxy or a wrong path answers with HTML; keep a short, flat excerpt.
+        # A proxy or a wrong path returns HTML, so keep a short, flat excerpt.
         excerpt = " ".join(response.text.split())[:200]
         return ErrorBody(message=excerpt, is_json=False)
     if not isinstance(body, dict):
@@ -160,9 +160,9 @@ def redact(text: str, secrets: Iterable[str]) -> str:
 def is_permanent_quota(error: ErrorBody) -> bool:
     """True for quota errors that waiting does not clear.
 
-    OpenAI answers 429 ``insufficient_quota`` when the account has no credit,
-    and Gemini names the exhausted quota, whose id contains ``PerDay`` for a
-    daily limit that resets only at midnight Pacific time.
+    OpenAI returns 429 ``insufficient_quota`` when the account has no credit.
+    Gemini names the exhausted quotas, and an id containing ``PerDay`` is a
+    daily limit that the client's minutes of backoff cannot outlast.
     """
     if "insufficient_quota" in (error.code, error.type):
         return True

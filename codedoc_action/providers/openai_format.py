@@ -1,10 +1,11 @@
 """Chat Completions, the wire format of OpenAI, Azure OpenAI and compatible servers.
 
-``ChatCompletionsProvider`` builds the request, reads the answer and usage, and
-adapts to a model that rejects an option: when the server answers 400 naming
-``max_tokens``, ``temperature``, the system role or ``response_format``, the
-request is sent again without that option, and the change is kept for the
-model's later calls. Subclasses choose the URL, the defaults and the models.
+``ChatCompletionsProvider`` builds the request, reads the response and usage,
+and adapts to a model that rejects an option. When the server returns 400
+naming ``max_tokens``, ``temperature``, the system role, strict mode or
+``response_format``, the request is sent again without that option, and the
+change is kept for the model's later calls. Subclasses choose the URL, the
+defaults and the models.
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ DEFAULT_BASE_URLS = {
     "google": gemini.DEFAULT_BASE_URL,
 }
 USER_AGENT = f"codedoc-action/{__version__}"
-# Answers are read whole (no streaming), and a long page can take minutes to
+# Responses are read whole (no streaming), and a long page can take minutes to
 # generate. The Anthropic SDKs require streaming for calls expected to run over
 # 10 minutes, so 600 s is the longest read worth waiting for.
 PROVIDER_TIMEOUT = httpx.Timeout(connect=10.0, read=600.0, write=60.0, pool=10.0)

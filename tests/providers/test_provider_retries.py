@@ -167,7 +167,7 @@ def test_retry_never_when_anthropic_says_so(
 
 def test_retry_timeout_then_answer(connect: Connect) -> None:
     with FakeProviderServer(kind="openai", api_key=KEY, hold_seconds=2.0) as fake:
-        # Long enough that the answered retry never times out on a busy machine.
+        # Long enough that the successful retry never times out on a busy machine.
         connection = connect(fake, timeout=0.5)
         fake.add_timeout()
 
