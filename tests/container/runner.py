@@ -11,6 +11,8 @@ paths. The container runs as root with /github/workspace as working directory.
 
 Here buildah runs the container with chroot isolation, which shares the host
 network, so servers the tests start on 127.0.0.1 are reachable from inside.
+A run without network starts buildah in a new, empty network namespace
+(``unshare --net``), where even the loopback interface is down.
 """
 
 from __future__ import annotations
@@ -183,8 +185,12 @@ def run_container(
     env: Mapping[str, str],
     command: list[str] | None = None,
     timeout: float = 240,
+    network: bool = True,
 ) -> ActionRun:
-    """Run ``command`` (default: the image's ENTRYPOINT) in a new container."""
+    """Run ``command`` (default: the image's ENTRYPOINT) in a new container.
+
+    ``network=False`` gives the container no network interface that is up.
+    """
     argv = command if command is not None else image_entrypoint(image)
     container = subprocess.run(
         ["buildah", "from", "--pull=never", image],
@@ -192,7 +198,8 @@ def run_container(
         capture_output=True,
         text=True,
     ).stdout.strip()
-    run = ["buildah", "run", "--isolation=chroot", "--workingdir", "/github/workspace"]
+    run = [] if network else ["unshare", "--net"]
+    run += ["buildah", "run", "--isolation=chroot", "--workingdir", "/github/workspace"]
     for name, value in env.items():
         run += ["--env", f"{name}={value}"]
     for host, inside in folders.mounts():
