@@ -108,6 +108,8 @@ class Pipeline:
             self.report.result = f"Nothing to document: {changes.reason}."
             self._describe_page(state)
             return self.report
+        if self._already_documented(changes, state):
+            return self.report
         result = self._generate(changes, state, model, selection_model)
         self._save_markdown(result, state)
         if review:
@@ -124,6 +126,10 @@ class Pipeline:
             self.provider = create_provider(settings, self.allowed)
         if settings.confluence_url and settings.confluence_token is not None:
             self.publisher = open_publisher(settings, self.allowed)
+        # The Git host's API is the third kind of host a run may contact.
+        for url in (event.api_url, event.server_url):
+            if url:
+                self.allowed.add(url)
         self.githost = host_for(event, settings.github_token, self.allowed)
         if review:
             allow_review_host(self.allowed, self.env)
@@ -168,6 +174,25 @@ class Pipeline:
             if changes.note:
                 self.report.warnings.append(changes.note)
         return changes
+
+    def _already_documented(self, changes: ChangeSet, state: PageState | None) -> bool:
+        """Return True when the page already documents the range's head.
+
+        A re-run of the same event then makes no AI call and no page version.
+        A hand-edited section or ``mode: full`` is always regenerated.
+        """
+        if state is None or state.record is None or not state.has_section:
+            return False
+        if state.hand_edited or self.settings.mode == "full":
+            return False
+        if state.record.commit != changes.range.head:
+            return False
+        self._describe_page(state)
+        self.report.result = (
+            f"[The page]({state.url}) already documents "
+            f"`{changes.range.head[:12]}`; nothing was sent or written."
+        )
+        return True
 
     def _price(self, model: str) -> Price | None:
         settings = self.settings

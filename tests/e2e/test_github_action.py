@@ -1,0 +1,139 @@
+"""The action end to end: entrypoint.py in a subprocess, real git, loopback fakes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.action_env import action_env, push_payload, run_action
+from tests.fakes.confluence import FakeConfluence
+from tests.fakes.providers import FakeProviderServer
+from tests.gitrepo import RepoInfo, make_release_repo
+
+API_KEY = "sk-ant-e2e-0123456789abcdef"
+CONFLUENCE_TOKEN = "ATATT-e2e-confluence-token-42"
+HAND_TEXT = "<p>Written by a person: keep this paragraph.</p>"
+MODEL = "claude-sonnet-4-5-20250929"
+
+
+@pytest.fixture(scope="module")
+def release_repo(tmp_path_factory: pytest.TempPathFactory) -> RepoInfo:
+    return make_release_repo(tmp_path_factory.mktemp("repo"), "attrs")
+
+
+def _inputs(provider: FakeProviderServer, confluence: FakeConfluence, page: str):
+    return {
+        "provider": "anthropic",
+        "api-key": API_KEY,
+        "model": MODEL,
+        "api-base-url": provider.base_url,
+        "confluence-url": confluence.base_url,
+        "confluence-user": confluence.user,
+        "confluence-token": CONFLUENCE_TOKEN,
+        "confluence-page": page,
+        "max-files": "8",
+        "max-tokens": "400000",
+        "github-token": "ghs_e2e_token_never_used_0000",
+    }
+
+
+def test_action_push_updates_page_once(release_repo: RepoInfo, tmp_path: Path) -> None:
+    with (
+        FakeProviderServer("anthropic", api_key=API_KEY, models=[MODEL]) as provider,
+        FakeConfluence("cloud", token=CONFLUENCE_TOKEN) as confluence,
+    ):
+        page_id = confluence.add_page("attrs", body=HAND_TEXT, space="DOC")
+        payload = push_payload(release_repo.old_sha, release_repo.new_sha)
+        env = action_env(
+            workspace=release_repo.path,
+            home=tmp_path / "home",
+            event_name="push",
+            payload=payload,
+            inputs=_inputs(provider, confluence, page_id),
+            sha=release_repo.new_sha,
+        )
+
+        first = run_action(env)
+        assert first.returncode == 0, first.log
+        page = confluence.page(page_id)
+        assert HAND_TEXT in page["body"]
+        assert page["version"] == 2
+        record = confluence.properties(page_id)
+        stored = next(iter(record.values()))
+        assert stored["commit"] == release_repo.new_sha
+        assert stored["provider"] == "anthropic"
+        assert stored["model"] == MODEL
+
+        served = provider.usage_served
+        assert served, "the fake provider answered no generation"
+        input_total = sum(usage.input_tokens for usage in served)
+        output_total = sum(usage.output_tokens for usage in served)
+        assert first.outputs["input-tokens"] == str(input_total)
+        assert first.outputs["output-tokens"] == str(output_total)
+        assert first.outputs["total-tokens"] == str(input_total + output_total)
+        assert first.outputs["updated"] == "true"
+        assert first.outputs["page-id"] == page_id
+        assert first.outputs["page-version"] == "2"
+        assert float(first.outputs["cost-usd"]) > 0
+        selected = json.loads(first.outputs["selected-files"])
+        assert 0 < len(selected) <= 8
+        assert f"**{input_total:,}**" in first.summary
+        assert f"**{output_total:,}**" in first.summary
+        for path in selected:
+            assert f"`{path}`" in first.summary
+
+        markdown = first.runner_temp / "codedoc" / "page.md"
+        assert markdown.read_text(encoding="utf-8").strip()
+        for secret in (API_KEY, CONFLUENCE_TOKEN):
+            assert secret not in first.log.replace(f"::add-mask::{secret}", "")
+            assert secret not in first.summary
+            assert secret not in json.dumps(first.outputs)
+        assert f"::add-mask::{API_KEY}" in first.stdout
+
+        calls_before = len(provider.usage_served)
+        second = run_action(env)
+        assert second.returncode == 0, second.log
+        assert confluence.page(page_id)["version"] == 2
+        assert second.outputs["updated"] == "false"
+        assert len(provider.usage_served) == calls_before
+        assert second.outputs["total-tokens"] == "0"
+
+
+def test_action_invalid_inputs_exit_2(release_repo: RepoInfo, tmp_path: Path) -> None:
+    env = action_env(
+        workspace=release_repo.path,
+        home=tmp_path / "home",
+        event_name="push",
+        payload=push_payload(release_repo.old_sha, release_repo.new_sha),
+        inputs={"provider": "openai", "max-files": "lots", "api-key": ""},
+        sha=release_repo.new_sha,
+    )
+    run = run_action(env)
+    assert run.returncode == 2
+    assert "max-files" in run.log
+    assert "api-key: missing" in run.log
+    assert "::error::" in run.stdout
+
+
+def test_action_offline_dry_run_previews(
+    release_repo: RepoInfo, tmp_path: Path
+) -> None:
+    env = action_env(
+        workspace=release_repo.path,
+        home=tmp_path / "home",
+        event_name="push",
+        payload=push_payload(release_repo.old_sha, release_repo.new_sha),
+        inputs={"provider": "offline", "dry-run": "true"},
+        sha=release_repo.new_sha,
+    )
+    run = run_action(env)
+    assert run.returncode == 0, run.log
+    preview = run.runner_temp / "codedoc" / "page.preview.html"
+    storage = run.runner_temp / "codedoc" / "page.storage.xml"
+    assert preview.exists()
+    assert storage.read_text(encoding="utf-8").strip()
+    assert run.outputs["total-tokens"] == "0"
+    assert run.outputs["updated"] == "false"
+    assert "Preview only" in run.summary
