@@ -127,13 +127,16 @@ def select_jobs(jobs: Sequence[Job], changes: ChangeSet | NothingToDo) -> list[J
 def gitlab_matrix(names: Sequence[str]) -> dict[str, object]:
     """Return the child-pipeline fragment for GitLab's ``parallel:matrix``.
 
-    ``parallel:matrix`` needs at least one value and a child pipeline needs at
-    least one job, so an empty plan defines a job that only reports it, and
-    makes ``.codedoc-matrix`` jobs never run.
+    The hidden job carries ``rules`` in both cases, because a job's own rules
+    (the component's) win over those it extends: the child job must take
+    them with ``rules: !reference [.codedoc-matrix, rules]``. An empty plan
+    cannot use ``parallel:matrix``, which needs a value, and a child pipeline
+    needs a job, so it gets a job that only reports the empty plan.
     """
     if names:
         matrix = [{GITLAB_MATRIX_VARIABLE: list(names)}]
-        return {GITLAB_MATRIX_JOB: {"parallel": {"matrix": matrix}}}
+        hidden = {"parallel": {"matrix": matrix}, "rules": [{"when": "on_success"}]}
+        return {GITLAB_MATRIX_JOB: hidden}
     return {
         GITLAB_MATRIX_JOB: {"rules": [{"when": "never"}]},
         GITLAB_EMPTY_JOB: {

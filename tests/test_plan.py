@@ -121,11 +121,9 @@ def test_run_plan_gitlab_writes_parallel_matrix(
     run_plan(jobs[0].settings, jobs, platform, env)
     report = tmp_path / "report"
     fragment = yaml.safe_load((report / "codedoc-matrix.yml").read_text("utf-8"))
-    assert fragment == {
-        ".codedoc-matrix": {
-            "parallel": {"matrix": [{"CODEDOC_JOB": ["api", "overview"]}]}
-        }
-    }
+    hidden = fragment[".codedoc-matrix"]
+    assert hidden["parallel"] == {"matrix": [{"CODEDOC_JOB": ["api", "overview"]}]}
+    assert hidden["rules"] == [{"when": "on_success"}]
     dotenv = (report / "codedoc.env").read_text(encoding="utf-8")
     assert "CODEDOC_COUNT=2" in dotenv
     assert json.loads((report / "plan.json").read_text("utf-8")) == last_line(stream)
@@ -202,9 +200,10 @@ def test_select_jobs_no_changes_keeps_jobs_without_paths() -> None:
 
 
 def test_gitlab_matrix_lists_names() -> None:
-    fragment = gitlab_matrix(["a", "b"])
-    assert fragment == {
-        ".codedoc-matrix": {"parallel": {"matrix": [{"CODEDOC_JOB": ["a", "b"]}]}}
+    hidden = gitlab_matrix(["a", "b"])[".codedoc-matrix"]
+    assert hidden == {
+        "parallel": {"matrix": [{"CODEDOC_JOB": ["a", "b"]}]},
+        "rules": [{"when": "on_success"}],
     }
 
 
