@@ -8,8 +8,8 @@ For each converter the script measures:
 
 - converted: share of files converted without an exception;
 - well-formed: share of files whose output parses as XML inside a root that
-  declares the ac: and ri: namespaces, with no named entities, and the same
-  share when HTML named entities such as &nbsp; are allowed;
+  declares the ac: and ri: namespaces, with no named entities. A second share
+  allows HTML named entities such as &nbsp;;
 - preserved: for headings, code blocks, tables, links and list items, the
   count found in the output as a share of the count in the Markdown source
   (counted with markdown-it-py's GFM parse), summed over the corpus;

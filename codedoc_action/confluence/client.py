@@ -1,4 +1,4 @@
-"""What the Cloud and Data Center clients share: page values and error mapping."""
+"""Shared parts of the Cloud and Data Center clients: page values and error mapping."""
 
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ class ConfluenceClient(Protocol):
 def server_message(response: httpx.Response) -> str:
     """Return the error text of a v1 or v2 error body, or the status phrase.
 
-    v1 answers ``{"statusCode": 400, "message": "..."}``; v2 answers
+    v1 returns ``{"statusCode": 400, "message": "..."}``, and v2 returns
     ``{"errors": [{"status": 400, "code": "...", "title": "...",
     "detail": "..."}]}``.
     """

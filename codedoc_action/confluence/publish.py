@@ -1,7 +1,7 @@
 """The Confluence side of a run: read the page, write the managed section.
 
 ``open_publisher`` builds the client for Cloud or Data Center from the
-settings; ``Publisher.read`` returns the page state that the writer revises,
+settings. ``Publisher.read`` returns the page state that the writer revises,
 and ``Publisher.publish`` writes a new section. ``render_page_preview``
 renders what would be written, for dry runs.
 """
@@ -105,7 +105,11 @@ class Publisher:
         return page
 
     def read(self) -> PageState:
-        """Read the target page: section as Markdown, record, hand-edit flag."""
+        """Read the target page: section as Markdown, record, hand-edit flag.
+
+        A space+title target that does not exist yet gives a state with an
+        empty page_id and version 0; ``publish`` then creates the page.
+        """
         page = self._find()
         if page is None:
             return PageState("", self.target.title, 0, "", "", None, False, False)
@@ -218,7 +222,8 @@ def _hand_edited(section: str, stored: StoredProperty | None) -> bool:
         return False
     if stored.value.get("digest") == digest(section):
         return False
-    # Editors re-serialise storage without a change of text; judge by text.
+    # Editors rewrite storage attributes without changing the text, so the
+    # text digest decides.
     return stored.value.get("text_digest") != text_digest(section)
 
 

@@ -11,6 +11,15 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
+from codedoc_action.confluence.markdown_syntax import (
+    blockquote,
+    code_span,
+    escape_markdown,
+    fence,
+    link_destination,
+    list_item,
+    wrap_inline,
+)
 from codedoc_action.confluence.xhtml import AC, RI, element_text, parse_fragment
 
 # Panel macros back to GitHub alert kinds; see ALERT_MACROS in storage.py.
@@ -25,37 +34,6 @@ _BLOCK_TAGS = frozenset(
 _MARKDOWN_SPACE = " \t\n"
 _LIST_TAGS = frozenset({"ul", "ol", AC + "task-list"})
 _SKIPPED_MACROS = frozenset({"anchor", "toc"})
-
-# Characters escaped in Markdown text so that they read back as text.
-_ESCAPED = re.compile(r"([\\`*_\[\]<>&|~#])")
-# Whitespace other than space, tab and newline (no-break space, line
-# separator): the parser strips it at the ends of a paragraph, so it is
-# written as a numeric character reference.
-_AS_REFERENCE = re.compile(
-    "[" + "".join(chr(code) for code in range(0x110000) if chr(code).isspace()
-                  and chr(code) not in " \t\n\x85") + "]"
-)  # fmt: skip
-_LINE_START = re.compile(r"^( *)([>+=\-]|\d+[.)])")
-
-
-def escape_markdown(text: str) -> str:
-    """Escape text so that Markdown parses it back as the same text.
-
-    NOTE: GFM autolinks are found in the source, escapes included, so a text
-    that resembles a URL next to escaped punctuation ("https://x.com_y")
-    may gain or change a link when read back.
-    """
-    text = _ESCAPED.sub(r"\\\1", text.replace("\r", " ").replace("\n", " "))
-    text = _AS_REFERENCE.sub(lambda match: f"&#{ord(match.group(0))};", text)
-    return _LINE_START.sub(
-        lambda match: match.group(1) + _escape_marker(match.group(2)), text
-    )
-
-
-def _escape_marker(marker: str) -> str:
-    if marker[0].isdigit():
-        return marker[:-1] + "\\" + marker[-1]
-    return "\\" + marker
 
 
 def _macro_name(element: ET.Element) -> str:
@@ -146,9 +124,9 @@ class MarkdownWriter:
         if tag == "table":
             return _TableWriter(self).table(element)
         if tag == "blockquote":
-            return _quote("\n\n".join(self.blocks(element)))
+            return blockquote("\n\n".join(self.blocks(element)))
         if tag == "pre":
-            return _fence(element_text(element), "")
+            return fence(element_text(element), "")
         if tag == AC + "structured-macro":
             return self._macro(element)
         return "\n\n".join(self.blocks(element))
@@ -160,17 +138,17 @@ class MarkdownWriter:
         body = _macro_body(element)
         if name in ("code", "noformat"):
             text = element_text(body) if body is not None else ""
-            return _fence(text, _macro_parameter(element, "language"))
+            return fence(text, _macro_parameter(element, "language"))
         kind = _ALERT_KINDS.get(name)
         background = _macro_parameter(element, "bgColor").lower()
         if name == "panel" and background == _IMPORTANT_BACKGROUND:
             kind = "IMPORTANT"
         inner = self.blocks(body) if body is not None else []
         if kind is not None:
-            return _quote("\n\n".join([f"[!{kind}]", *inner]))
+            return blockquote("\n\n".join([f"[!{kind}]", *inner]))
         placeholder = f"\\[Confluence macro: {escape_markdown(name or 'unknown')}\\]"
         if body is not None and body.tag == AC + "plain-text-body":
-            return placeholder + "\n\n" + _fence(element_text(body), "")
+            return placeholder + "\n\n" + fence(element_text(body), "")
         return "\n\n".join([placeholder, *inner])
 
     # Lists
@@ -186,7 +164,7 @@ class MarkdownWriter:
                 continue
             marker = f"{number}{delimiter} " if ordered else f"{bullet} "
             number += 1
-            items.append(_list_item(marker, self.blocks(child), loose=loose))
+            items.append(list_item(marker, self.blocks(child), loose=loose))
         return ("\n\n" if loose else "\n").join(items)
 
     def _task_list(self, element: ET.Element) -> str:
@@ -208,7 +186,7 @@ class MarkdownWriter:
             marker = f"{bullet} {box} "
             blocks = self.blocks(body) if body is not None else []
             # Nested blocks align with the text after "- ", not after the box.
-            items.append(_list_item(marker, blocks or [""], indent="  ", loose=loose))
+            items.append(list_item(marker, blocks or [""], indent="  ", loose=loose))
         return ("\n\n" if loose else "\n").join(items)
 
     # Inline
@@ -238,15 +216,15 @@ class MarkdownWriter:
     def inline_element(self, element: ET.Element) -> str:
         tag = element.tag
         if tag in ("strong", "b"):
-            return _wrap("**", self.inline(element))
+            return wrap_inline("**", self.inline(element))
         if tag in ("em", "i"):
-            return _wrap("*", self.inline(element))
+            return wrap_inline("*", self.inline(element))
         if tag in ("s", "del", "strike") or (
             tag == "span" and "line-through" in element.get("style", "")
         ):
-            return _wrap("~~", self.inline(element))
+            return wrap_inline("~~", self.inline(element))
         if tag == "code":
-            return _code_span(element_text(element))
+            return code_span(element_text(element))
         if tag == "br":
             return "\\\n"
         if tag == "a":
@@ -271,7 +249,7 @@ class MarkdownWriter:
             return text
         title = element.get("title")
         title_part = ' "' + title.replace('"', '\\"') + '"' if title else ""
-        return f"[{text}]({_destination(href)}{title_part})"
+        return f"[{text}]({link_destination(href)}{title_part})"
 
     def _confluence_link(self, element: ET.Element) -> str:
         body_text = ""
@@ -291,7 +269,9 @@ class MarkdownWriter:
         text = body_text or escape_markdown(target_title)
         anchor = element.get(AC + "anchor")
         if anchor and not target_title:
-            return f"[{text or escape_markdown(anchor)}]({_destination('#' + anchor)})"
+            return (
+                f"[{text or escape_markdown(anchor)}]({link_destination('#' + anchor)})"
+            )
         return text
 
 
@@ -334,38 +314,6 @@ def _alignment(cell: ET.Element) -> str:
     return "---"
 
 
-def _wrap(delimiter: str, text: str) -> str:
-    if not text.strip():
-        return text
-    return f"{delimiter}{text}{delimiter}"
-
-
-def _code_span(text: str) -> str:
-    text = text.replace("\n", " ")
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    fence = "`" * (longest + 1)
-    if (
-        text.startswith("`")
-        or text.endswith("`")
-        or (text.startswith(" ") and text.endswith(" ") and text.strip())
-    ):
-        text = f" {text} "
-    return f"{fence}{text}{fence}"
-
-
-def _fence(text: str, language: str) -> str:
-    longest = max((len(run) for run in re.findall(r"`{3,}", text)), default=2)
-    fence = "`" * (longest + 1)
-    return f"{fence}{language}\n{text}\n{fence}"
-
-
-def _destination(url: str) -> str:
-    url = url.replace("\\", "\\\\").replace("&", "\\&")
-    if re.search(r"[\s()<>]", url) or not url:
-        return "<" + url.replace("<", "%3C").replace(">", "%3E") + ">"
-    return url
-
-
 def _image(element: ET.Element) -> str:
     alt = escape_markdown(element.get(AC + "alt", ""))
     for child in element:
@@ -373,7 +321,7 @@ def _image(element: ET.Element) -> str:
             source = child.get(RI + "value", "")
             title = element.get(AC + "title")
             title_part = ' "' + title.replace('"', '\\"') + '"' if title else ""
-            return f"![{alt}]({_destination(source)}{title_part})"
+            return f"![{alt}]({link_destination(source)}{title_part})"
         if child.tag == RI + "attachment":
             name = escape_markdown(child.get(RI + "filename", ""))
             return f"\\[image: {name}\\]"
@@ -381,40 +329,10 @@ def _image(element: ET.Element) -> str:
 
 
 def _is_loose(element: ET.Element, item_tag: str) -> bool:
-    """Return whether a list's items hold paragraphs, as a loose list's do."""
+    """Return whether a list's items contain paragraphs, as a loose list's do."""
     return any(
         child.tag == "p" for item in element if item.tag == item_tag for child in item
     )
-
-
-def _list_item(
-    marker: str, blocks: list[str], indent: str = "", *, loose: bool = False
-) -> str:
-    indent = indent or " " * len(marker)
-    first, *rest = blocks or [""]
-    if re.match(r"([-*+]|\d+[.)])( |$)", first):
-        # An item that opens with a list starts it on the next line: "- - -"
-        # on one line would be a thematic break.
-        lines = [marker.rstrip(), _indent(first, indent, first_line=True)]
-    else:
-        lines = [marker + _indent(first, indent, first_line=False)]
-    for block in rest:
-        if loose:
-            lines.append("")
-        lines.append(_indent(block, indent, first_line=True))
-    return "\n".join(lines)
-
-
-def _indent(text: str, indent: str, *, first_line: bool) -> str:
-    lines = text.split("\n")
-    out = [(indent + line if line else line) for line in lines]
-    if not first_line:
-        out[0] = lines[0]
-    return "\n".join(out)
-
-
-def _quote(text: str) -> str:
-    return "\n".join("> " + line if line else ">" for line in text.split("\n"))
 
 
 def storage_to_markdown(storage: str) -> str:

@@ -2,7 +2,7 @@
 
 The section is bounded by two anchor macros with fixed names. Anchor macros
 are ordinary macros that both the Cloud editor and the Data Center editor keep
-through an edit, parameter included; they add attributes such as
+through an edit, parameter included. The editors add attributes such as
 ``ac:macro-id``, ``ac:schema-version`` or ``ac:local-id``, and the Cloud editor
 wraps an inline macro in a paragraph. The alternatives do not hold: the editors
 drop HTML comments, ``ac:placeholder`` is instructional text meant for
@@ -207,10 +207,10 @@ def keep_inline_comments(old_section: str, new_section: str) -> str:
     old = _old_markers(old_section)
     if not old:
         return new_section
-    kept = 0
+    anchored_count = 0
 
     def replace(match: re.Match[str]) -> str:
-        nonlocal kept
+        nonlocal anchored_count
         tag, inner = match.group(1), match.group(2)
         try:
             text = _visible_text(parse_fragment(inner))
@@ -220,10 +220,10 @@ def keep_inline_comments(old_section: str, new_section: str) -> str:
         if not markers:
             return match.group(0)
         inner, wrapped = _wrap_markers(inner, markers)
-        kept += wrapped
+        anchored_count += wrapped
         return f"<{tag}>{inner}</{tag}>"
 
     result = _TEXT_BLOCK.sub(replace, new_section)
     total = sum(len(markers) for markers in old.values())
-    logger.info("kept %d of %d inline comments anchored", kept, total)
+    logger.info("kept %d of %d inline comments anchored", anchored_count, total)
     return result

@@ -2,9 +2,9 @@
 Data Center (REST v1), strict like the real services.
 
 It rejects bad credentials, stale version numbers (409), malformed storage
-XHTML (400), titles over 255 characters and duplicate titles in a space, and
-injects faults on demand (any status with headers and body, or a delay that
-makes the client time out).
+XHTML (400), titles over 255 characters and duplicate titles in a space. On
+demand it injects faults: any status with headers and body, or a delay that
+makes the client time out.
 
 Cloud serves the site under ``/wiki`` and the API gateway form
 ``/ex/confluence/{cloud_id}/wiki/...`` on the same port, plus the public
@@ -184,9 +184,9 @@ class FakeConfluence:
         path_contains: str | None = None,
         delay: float = 0.0,
     ) -> None:
-        """Answer the next ``times`` matching requests with ``status``.
+        """Make the next ``times`` matching requests fail with ``status``.
 
-        ``delay`` seconds pass before the answer, so a client with a shorter
+        ``delay`` seconds pass before the response, so a client with a shorter
         read timeout times out.
         """
         fault = _Fault(
