@@ -53,20 +53,22 @@ def run_plan(
         )
     event = event_from_env(env)
     changes = _collect(settings, event, platform, env)
-    selected = select_jobs(jobs, changes)
-    names = [job.name for job in selected]
+    names = [job.name for job in select_jobs(jobs, changes)]
+
     logger.info(
         "plan: %d of %d job(s) to run: %s",
         len(names),
         len(jobs),
         ", ".join(names) or "none",
     )
+
     matrix = {"include": [{"job": name} for name in names]}
     text = json.dumps(matrix, separators=(",", ":"))
     (platform.output_dir / "plan.json").write_text(text + "\n", encoding="utf-8")
     if platform.name == "gitlab":
         path = write_gitlab_matrix(platform.output_dir, names)
         logger.info("plan: GitLab matrix written to %s", path)
+
     platform.write_outputs(
         {"matrix": text, "jobs": json.dumps(names), "count": str(len(names))}
     )
@@ -83,9 +85,9 @@ def _collect(
     if api:
         allowed.add(api)
     host = host_for(event, settings.github_token, allowed)
-    # NOTE: without the page's record of the last documented commit, a manual
-    # or scheduled run's range is the whole tree, so every job with a matching
-    # file is planned; the run itself then narrows the range per page.
+    # NOTE: the plan reads no page, so it lacks the last documented commit. A
+    # manual or scheduled run's range is then the whole tree, and every job
+    # with a matching file is planned. Each run narrows its own range later.
     return collect_changes(
         Git(platform.workspace),
         event,

@@ -237,8 +237,8 @@ def _translate(
     status = exc.response_code
     if status == 403:
         return GitHostError(
-            f"GitLab refused to {action} {label} (HTTP 403): the token lacks the "
-            f"api scope or Reporter access to the project; {AUTH_FIX}"
+            f"GitLab rejected the request to {action} {label} (HTTP 403): the token "
+            f"lacks the api scope or Reporter access to the project; {AUTH_FIX}"
         )
     if status == 404:
         return GitHostError(

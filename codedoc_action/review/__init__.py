@@ -2,8 +2,8 @@
 
 With ``comment: true`` a pull request (GitHub) or merge request (GitLab) run
 posts the proposed change to the page section and the usage table as one
-comment, found again by a hidden marker and updated on every push, and writes
-nothing to Confluence.
+comment, and writes nothing to Confluence. A hidden marker finds the comment
+again, so every later push updates it.
 """
 
 from __future__ import annotations
@@ -94,7 +94,9 @@ def post_review(
     token = settings.github_token
     if token is None:
         fix = GITHUB_AUTH_FIX if target.platform == "github" else GITLAB_AUTH_FIX
-        raise SettingsError([f"github-token: missing; comment: true needs it: {fix}"])
+        raise SettingsError(
+            [f"github-token: missing; comment: true posts through the API, so {fix}"]
+        )
     marker = review_marker(job_name)
     if target.pull_request is not None:
         body = render_review(
@@ -106,7 +108,7 @@ def post_review(
         finally:
             comments.close()
     if target.merge_request is None:
-        raise GitHostError(f"no API target for {target.label}")
+        raise GitHostError(f"no pull or merge request found for {target.label}")
     body = render_review(
         job_name, old_markdown, new_markdown, summary_markdown, GITLAB_MAX_BODY
     )

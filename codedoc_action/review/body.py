@@ -56,7 +56,7 @@ def render_review(
 ) -> str:
     """Render the comment body; a diff that would not fit is cut at a line.
 
-    The summary is kept whole, because it holds the usage table, and the
+    The summary is kept whole, because it contains the usage table, and the
     diff gets the room that remains under ``max_chars``.
     """
     marker = review_marker(job_name)

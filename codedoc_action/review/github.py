@@ -125,8 +125,8 @@ def _translate(exc: GithubException, action: str, label: str) -> GitHostError:
     status = exc.status
     if status == 403:
         return GitHostError(
-            f"GitHub refused to {action} {label} (HTTP 403): the token may not "
-            f"write comments there, or the rate limit is spent; {AUTH_FIX}"
+            f"GitHub rejected the request to {action} {label} (HTTP 403): the token "
+            f"may not write comments there, or the rate limit is spent; {AUTH_FIX}"
         )
     if status == 404:
         return GitHostError(

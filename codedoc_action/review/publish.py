@@ -29,9 +29,10 @@ def should_publish(
         return False, "no Confluence input is set, so the page was rendered only."
     event = event if event is not None else event_from_env(env)
     if event.kind == "pull_request":
-        what = "pull request" if event.platform == "github" else "merge request"
+        request_kind = "pull" if event.platform == "github" else "merge"
         action = "The proposed change is in the comment." if settings.comment else ""
-        reason = f"runs on a {what} never write to Confluence. {action}".rstrip()
+        reason = f"runs on a {request_kind} request never write to Confluence. {action}"
+        reason = reason.rstrip()
         return False, reason[0].upper() + reason[1:]
     if event.platform == "local":
         return _local_decision(settings, env)

@@ -1,4 +1,4 @@
-"""Which pull or merge request a run reviews, and whether it came from a fork."""
+"""Review targets: the pull or merge request of a run, and fork detection."""
 
 from __future__ import annotations
 

@@ -1,9 +1,10 @@
 """A fake GitHub REST API for pull request comments, served on 127.0.0.1.
 
-It speaks the wire format PyGithub reads (issue and issue-comment objects,
-``Link`` pagination) and is strict where GitHub is: unknown tokens get 401,
-read-only tokens get 403 on writes, bodies over 65,536 characters get 422,
-unknown repositories and issues get 404. ``fail_next`` injects error statuses.
+It speaks the wire format PyGithub reads: issue and issue-comment objects,
+paged with ``Link`` headers. It is strict where GitHub is. Unknown tokens get
+401, read-only tokens get 403 on writes, bodies over 65,536 characters get
+422, and unknown repositories and issues get 404. ``fail_next`` injects error
+statuses.
 """
 
 from __future__ import annotations

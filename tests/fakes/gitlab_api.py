@@ -1,8 +1,8 @@
 """A fake GitLab REST API (v4) for merge request notes, served on 127.0.0.1.
 
-It speaks the wire format python-gitlab reads (note objects, ``Link`` and
-``X-Next-Page`` pagination) and is strict where GitLab is: a missing or
-unknown ``PRIVATE-TOKEN`` gets 401, a token without the api scope gets 403
+It speaks the wire format python-gitlab reads: note objects, paged with
+``Link`` and ``X-Next-Page`` headers. It is strict where GitLab is. A missing
+or unknown ``PRIVATE-TOKEN`` gets 401, a token without the api scope gets 403
 ``insufficient_scope`` on writes, unknown projects and merge requests get
 404, and a note body over 1,000,000 characters gets 400.
 """

@@ -54,9 +54,9 @@ jobs:
 def codedoc_bin(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Return the bin folder of a virtual environment with codedoc installed.
 
-    The package comes from this checkout; its dependencies come from the
-    running interpreter's site-packages through a .pth file, so nothing is
-    downloaded but pip's build backend.
+    The package comes from this checkout. Its dependencies come from the
+    running interpreter's site-packages through a .pth file, so pip downloads
+    only its build backend.
     """
     folder = tmp_path_factory.mktemp("venv")
     subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
@@ -119,7 +119,7 @@ def run_pipeline(
     # gitlab-ci-local gives jobs with an image CI_PROJECT_DIR=/builds/...,
     # even under the shell executor, where the job really runs in --cwd.
     # GitLab itself starts the script in CI_PROJECT_DIR, so set it to match.
-    given = {
+    ci_variables = {
         "GITLAB_CI": "true",
         "CI_PROJECT_DIR": str(repo),
         "CI_SERVER_URL": api_url.removesuffix("/api/v4"),
@@ -135,7 +135,7 @@ def run_pipeline(
         "--force-shell-executor",
         "--no-color",
     ]
-    for name, value in given.items():
+    for name, value in ci_variables.items():
         command.extend(["--variable", f"{name}={value}"])
     command.extend(jobs)
     environment = dict(os.environ)

@@ -54,7 +54,7 @@ def test_post_review_github_creates_one_comment(
     assert url.endswith(f"#issuecomment-{comments[0].id}")
 
 
-def test_post_review_github_updates_marked_comment_on_later_page(
+def test_post_review_github_finds_marker_on_page_three(
     fake_github: FakeGitHub, tmp_path: Path
 ) -> None:
     for index in range(5):
