@@ -12,6 +12,7 @@ import traceback
 from collections.abc import Mapping, Sequence
 from typing import Any, TextIO
 
+from codedoc_action.ci.events import event_from_env
 from codedoc_action.ci.platform import (
     AnnotatingFormatter,
     Platform,
@@ -22,6 +23,7 @@ from codedoc_action.cli import SECRET_INPUTS, parse_flags
 from codedoc_action.config import Job, job_settings, load_config_file
 from codedoc_action.errors import CodedocError, SettingsError
 from codedoc_action.settings import (
+    INPUT_NAMES,
     Settings,
     build_settings,
     inputs_from_codedoc_env,
@@ -52,11 +54,19 @@ def collect_inputs(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Return (merged inputs without the config file, config-file values)."""
     from_env = merge_sources(inputs_from_github_env(env), inputs_from_codedoc_env(env))
-    merged = merge_sources(flags, from_env)
+    merged = merge_sources(flags, dispatch_inputs(env), from_env)
     config_path = str(merged.get("config", "")).strip()
     if not config_path:
         return merged, {}
     return merged, load_config_file(config_path, workspace=env.get("GITHUB_WORKSPACE"))
+
+
+def dispatch_inputs(env: Mapping[str, str]) -> dict[str, str]:
+    """Return workflow_dispatch inputs named like action inputs; they beat variables."""
+    if env.get("GITHUB_EVENT_NAME") != "workflow_dispatch":
+        return {}
+    event = event_from_env(env)
+    return event.input_overrides(INPUT_NAMES)
 
 
 def load_settings(

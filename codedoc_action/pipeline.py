@@ -269,6 +269,7 @@ class Pipeline:
             result.markdown, storage, self.files, state.title if state else ""
         )
         self.report.preview_path = self.files.preview
+        self.report.preview_markdown = result.markdown
         self.report.result = f"Preview only: {reason}"
         logger.info("page preview written to %s", self.files.preview)
 

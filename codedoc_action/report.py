@@ -10,6 +10,9 @@ from pathlib import Path
 from codedoc_action.changes.model import CommitRange, SkippedFile
 from codedoc_action.usage import UsageLedger
 
+# GitHub caps a step summary at 1 MiB; the preview keeps well inside it.
+PREVIEW_MAX_CHARS = 200_000
+
 
 @dataclass(frozen=True)
 class PickedFile:
@@ -41,6 +44,7 @@ class RunReport:
     left_out: Sequence[str] = ()
     markdown_path: Path | None = None
     preview_path: Path | None = None
+    preview_markdown: str = ""
     hand_edited: bool = False
     hosts: Sequence[str] = ()
 
@@ -98,6 +102,7 @@ def render_summary(report: RunReport) -> str:
             ]
         )
     lines.extend(_picked_table(report.picked))
+    lines.extend(_preview_block(report.preview_markdown))
     lines.extend(_calls_table(report))
     lines.extend(_notes(report))
     return "\n".join(lines).rstrip() + "\n"
@@ -110,6 +115,25 @@ def _picked_table(picked: Sequence[PickedFile]) -> list[str]:
     lines.extend(f"| `{_cell(p.path)}` | {_cell(p.reason)} |" for p in picked)
     lines.append("")
     return lines
+
+
+def _preview_block(markdown: str) -> list[str]:
+    """Show the page that was not written, folded, within the summary's size cap."""
+    if not markdown.strip():
+        return []
+    text = markdown
+    if len(text) > PREVIEW_MAX_CHARS:
+        text = (
+            text[:PREVIEW_MAX_CHARS] + "\n\n(cut here; the whole page is in the file)"
+        )
+    return [
+        "<details><summary>Page preview</summary>",
+        "",
+        text.rstrip(),
+        "",
+        "</details>",
+        "",
+    ]
 
 
 def _calls_table(report: RunReport) -> list[str]:

@@ -1,0 +1,80 @@
+"""The composition root: settings sources, masking and exit codes."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+from codedoc_action.main import load_settings, main
+
+
+def _dispatch_env(tmp_path: Path, inputs: dict[str, str]) -> dict[str, str]:
+    event = tmp_path / "event.json"
+    event.write_text(
+        json.dumps({"ref": "refs/heads/main", "inputs": inputs}), encoding="utf-8"
+    )
+    return {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_EVENT_NAME": "workflow_dispatch",
+        "GITHUB_EVENT_PATH": str(event),
+        "GITHUB_SHA": "0" * 39 + "1",
+        "GITHUB_REF": "refs/heads/main",
+    }
+
+
+def test_main_dispatch_inputs_beat_variables(tmp_path: Path) -> None:
+    env = _dispatch_env(tmp_path, {"max_files": "3", "language": "German"})
+    env["INPUT_MAX-FILES"] = "9"
+    env["INPUT_MODE"] = "full"
+    settings, jobs = load_settings({}, env)
+    assert settings.max_files == 3
+    assert settings.language == "German"
+    assert settings.mode == "full"
+    assert jobs == []
+
+
+def test_main_flags_beat_dispatch_inputs(tmp_path: Path) -> None:
+    env = _dispatch_env(tmp_path, {"max-files": "3"})
+    settings, _ = load_settings({"max-files": "4"}, env)
+    assert settings.max_files == 4
+
+
+def test_main_invalid_settings_exit_2() -> None:
+    stream = io.StringIO()
+    code = main(["run", "--provider", "openai", "--max-files", "0"], {}, stream)
+    text = stream.getvalue()
+    assert code == 2
+    assert "max-files" in text
+    assert "api-key: missing" in text
+
+
+def test_main_masks_rejected_key_before_validation() -> None:
+    stream = io.StringIO()
+    env = {"GITHUB_ACTIONS": "true", "INPUT_API-KEY": "sk-rejected-secret-1234"}
+    code = main(["run", "--provider", "nonsense"], env, stream)
+    text = stream.getvalue()
+    assert code == 2
+    assert text.startswith("::add-mask::sk-rejected-secret-1234\n")
+    assert text.count("sk-rejected-secret-1234") == 1
+
+
+def test_main_unknown_command_exit_2() -> None:
+    stream = io.StringIO()
+    assert main(["publish-everything"], {}, stream) == 2
+
+
+def test_main_missing_config_file_exit_2(tmp_path: Path) -> None:
+    stream = io.StringIO()
+    code = main(["run", "--config", str(tmp_path / "absent.yml")], {}, stream)
+    assert code == 2
+    assert "absent.yml not found" in stream.getvalue()
+
+
+def test_main_unexpected_error_exit_1(tmp_path: Path) -> None:
+    stream = io.StringIO()
+    env = {"CODEDOC_WORKSPACE": str(tmp_path / "not-a-repo")}
+    (tmp_path / "not-a-repo").mkdir()
+    code = main(["run"], env, stream)
+    assert code == 1
+    assert "error" in stream.getvalue().lower()
