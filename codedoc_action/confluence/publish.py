@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
+import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from typing import Any
 
@@ -39,6 +40,7 @@ from codedoc_action.confluence.section import (
 from codedoc_action.confluence.storage import render_storage
 from codedoc_action.confluence.target import PageTarget, resolve_target
 from codedoc_action.errors import (
+    ConfluenceError,
     PageNotFoundError,
     SettingsError,
     VersionConflictError,
@@ -129,7 +131,7 @@ class Publisher:
             title=page.title,
             version=page.version,
             url=page.url,
-            section_markdown=storage_to_markdown(section) if section else "",
+            section_markdown=_section_markdown(section, page.page_id),
             record=record,
             hand_edited=hand_edited,
             has_section=span is not None,
@@ -144,22 +146,37 @@ class Publisher:
         if page is None:
             return self._create(rendered, record)
         stored = self.client.get_property(page.page_id, PROPERTY_KEY)
-        hand_edited = False
+        span = find_section(page.body, page_id=page.page_id)
+        hand_edited = span is not None and _hand_edited(span.content(page.body), stored)
+        page, section, updated = self._write_section(page, rendered, message)
+        only_if_moved = not updated
+        self._write_record(page.page_id, record, section, stored, only_if_moved)
+        if updated:
+            logger.info("page %s updated to version %d", page.page_id, page.version)
+        else:
+            logger.info("page %s: section unchanged, no new version", page.page_id)
+        return PublishResult(
+            page.page_id, page.url, page.version, updated, hand_edited=hand_edited
+        )
+
+    def _write_section(
+        self, page: Page, rendered: str, message: str
+    ) -> tuple[Page, str, bool]:
+        """Merge the section into the page and write it, re-reading on 409.
+
+        Returns the page as written, the section and whether a version was
+        written. After a 409, a re-read page that already carries the section
+        counts as written, because the earlier attempt may have landed.
+        """
         for attempt in range(MAX_CONFLICT_RETRIES + 1):
             span = find_section(page.body, page_id=page.page_id)
             old_section = span.content(page.body) if span else ""
-            hand_edited = span is not None and _hand_edited(old_section, stored)
             section = keep_inline_comments(old_section, rendered)
             if span is not None and digest(old_section) == digest(section):
-                logger.info("page %s: section unchanged, no new version", page.page_id)
-                self._write_record(
-                    page.page_id, record, section, stored, only_if_moved=True
-                )
-                return PublishResult(page.page_id, page.url, page.version, False)
+                return page, section, attempt > 0
             body = merge(page.body, section, page_id=page.page_id)
             try:
-                written = self.client.update_page(page, body, message)
-                break
+                return self.client.update_page(page, body, message), section, True
             except VersionConflictError:
                 if attempt == MAX_CONFLICT_RETRIES:
                     raise VersionConflictError(
@@ -175,11 +192,7 @@ class Publisher:
                     MAX_CONFLICT_RETRIES,
                 )
                 page = self.client.get_page(page.page_id)
-        self._write_record(written.page_id, record, section, stored)
-        logger.info("page %s updated to version %d", written.page_id, written.version)
-        return PublishResult(
-            written.page_id, written.url, written.version, True, hand_edited=hand_edited
-        )
+        raise AssertionError("unreachable: the loop returns or raises")
 
     def _create(self, section: str, record: SectionRecord) -> PublishResult:
         target = self.target
@@ -198,9 +211,13 @@ class Publisher:
         record: SectionRecord,
         section: str,
         stored: StoredProperty | None,
-        *,
         only_if_moved: bool = False,
     ) -> None:
+        """Store the record with the section's digests in the content property.
+
+        With ``only_if_moved``, a stored record of the same commit is kept, so
+        an unchanged run writes nothing at all.
+        """
         record = dataclasses.replace(record, digest=digest(section))
         old = _record_from(stored.value) if stored else None
         if only_if_moved and old is not None and old.commit == record.commit:
@@ -214,6 +231,18 @@ class Publisher:
                 if attempt == MAX_CONFLICT_RETRIES:
                     raise
                 stored = self.client.get_property(page_id, PROPERTY_KEY)
+
+
+def _section_markdown(section: str, page_id: str) -> str:
+    try:
+        return storage_to_markdown(section) if section else ""
+    except ET.ParseError as exc:
+        raise ConfluenceError(
+            f"the managed section of page {page_id} is not well-formed XHTML "
+            f"({exc}). Fix the section in the Confluence editor, or delete it "
+            "with both markers to have it written anew.",
+            page_id=page_id,
+        ) from exc
 
 
 def _hand_edited(section: str, stored: StoredProperty | None) -> bool:

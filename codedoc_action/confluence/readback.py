@@ -1,7 +1,9 @@
 """Confluence storage format back to Markdown, for revising a section.
 
 What ``render_storage`` writes reads back to Markdown that renders to the same
-storage again. Content that a person added keeps its text: a macro this
+storage again, with two exceptions: footnotes come back as plain links and
+list items, and text resembling a bare URL may link differently (see
+``escape_markdown``). Content that a person added keeps its text: a macro this
 module does not know becomes a one-line placeholder followed by the text of
 its body, and unknown elements keep their text.
 """

@@ -369,6 +369,18 @@ def test_publish_never_logs_token(env: Env, caplog: pytest.LogCaptureFixture) ->
     assert repr(publisher.client).find(TOKEN) == -1
 
 
+def test_read_malformed_section_clear_error(env: Env) -> None:
+    body = START_MARKER + "<p>broken <b>markup</p>" + END_MARKER
+    page_id = env.fake.add_page(title="Docs", body="")
+    env.fake.set_body(page_id, body)
+    with (
+        env.publisher(confluence_page=page_id) as publisher,
+        pytest.raises(ConfluenceError, match="not well-formed") as caught,
+    ):
+        publisher.read()
+    assert caught.value.page_id == page_id
+
+
 def test_render_page_preview_is_section_storage() -> None:
     preview = render_page_preview("# Title\n\n<script>x</script>")
     assert "<h1>" in preview
