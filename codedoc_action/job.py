@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -46,22 +47,40 @@ class JobFiles:
 def run_jobs(
     settings: Settings, jobs: list[Job], platform: Platform, env: Mapping[str, str]
 ) -> int:
-    """Run the single job, or every config job; return the worst exit code."""
-    if not jobs:
-        report = run_job(settings, platform, env, name=None)
-        _finish(platform, [report])
-        return 0
+    """Run the single job, or every config job; return the worst exit code.
+
+    The summary and outputs are written even when a job fails, so the tokens
+    already spent and the saved Markdown are reported. A single job's error
+    is re-raised after that for the caller to log; with several jobs each
+    failure is logged here and the others still run.
+    """
+    entries: list[tuple[str | None, Settings]] = [(None, settings)]
+    if jobs:
+        entries = [(job.name, job.settings) for job in jobs]
     reports: list[RunReport] = []
     worst = 0
-    for job in jobs:
-        logger.info("job %s", job.name)
+    single_error: Exception | None = None
+    for name, job_settings in entries:
+        if name is not None:
+            logger.info("job %s", name)
         try:
-            reports.append(run_job(job.settings, platform, env, name=job.name))
-        except CodedocError as exc:
-            logger.error("job %s failed: %s", job.name, exc)
-            reports.append(RunReport(result=f"Job `{job.name}` failed: {exc}"))
-            worst = max(worst, exc.exit_code)
+            reports.append(run_job(job_settings, platform, env, name=name))
+        except Exception as exc:
+            report = getattr(exc, "report", None)
+            if not isinstance(report, RunReport):
+                report = RunReport(result="")
+            label = f"Job `{name}` failed" if name else "Failed"
+            report.result = f"{label}: {exc}"
+            reports.append(report)
+            if name is None:
+                single_error = exc
+            else:
+                logger.error("job %s failed: %s", name, exc)
+                code = exc.exit_code if isinstance(exc, CodedocError) else 1
+                worst = max(worst, code)
     _finish(platform, reports)
+    if single_error is not None:
+        raise single_error
     return worst
 
 
@@ -72,14 +91,39 @@ def _finish(platform: Platform, reports: list[RunReport]) -> None:
     if len(reports) == 1:
         platform.write_outputs(reports[0].outputs())
     else:
-        merged = reports[-1].outputs()
-        platform.write_outputs(merged)
+        platform.write_outputs(combined_outputs(reports))
+
+
+def combined_outputs(reports: list[RunReport]) -> dict[str, str]:
+    """Merge the outputs of several jobs: sums, unions and comma-joined pages."""
+    outputs = [report.outputs() for report in reports]
+    selected: list[str] = []
+    for output in outputs:
+        for path in json.loads(output["selected-files"]):
+            if path not in selected:
+                selected.append(path)
+    costs = [output["cost-usd"] for output in outputs]
+    known_cost = all(costs)
+    merged = {
+        name: ",".join(output[name] for output in outputs)
+        for name in ("page-id", "page-url", "page-version")
+    }
+    merged["updated"] = (
+        "true" if any(o["updated"] == "true" for o in outputs) else "false"
+    )
+    merged["selected-files"] = json.dumps(selected)
+    for name in ("input-tokens", "output-tokens", "total-tokens"):
+        merged[name] = str(sum(int(output[name]) for output in outputs))
+    merged["cost-usd"] = (
+        f"{sum(float(cost) for cost in costs):.6f}" if known_cost else ""
+    )
+    return merged
 
 
 def run_job(
     settings: Settings, platform: Platform, env: Mapping[str, str], name: str | None
 ) -> RunReport:
-    """Document one range into one page; raise CodedocError on failure."""
+    """Document one range into one page; raise on failure with ``.report`` set."""
     from codedoc_action.pipeline import Pipeline
 
     files = JobFiles(folder=platform.output_dir, stem=name or "page")
@@ -87,6 +131,9 @@ def run_job(
     pipeline = Pipeline(settings, platform, env, allowed, files, job_name=name)
     try:
         return pipeline.run()
+    except Exception as exc:
+        exc.report = pipeline.report  # type: ignore[attr-defined]
+        raise
     finally:
         pipeline.close()
 

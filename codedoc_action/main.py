@@ -5,6 +5,7 @@ This is the only place that turns an unexpected exception into exit 1.
 
 from __future__ import annotations
 
+import base64
 import logging
 import os
 import sys
@@ -22,6 +23,7 @@ from codedoc_action.ci.platform import (
 from codedoc_action.cli import SECRET_INPUTS, parse_flags
 from codedoc_action.config import Job, job_settings, load_config_file
 from codedoc_action.errors import CodedocError, SettingsError
+from codedoc_action.http import limits_from_env, set_limits
 from codedoc_action.settings import (
     INPUT_NAMES,
     Settings,
@@ -92,12 +94,14 @@ def main(
     environ: Mapping[str, str] = dict(os.environ) if env is None else env
     platform = detect_platform(environ, stream)
     secrets = configure_logging(platform, environ)
+    platform.redact = secrets.redact
     try:
         command, job, flags = parse_flags(argv)
     except SystemExit as exc:  # argparse already printed the usage error
         return 2 if exc.code not in (0, None) else 0
     _mask_raw_secrets(platform, secrets, flags, environ)
     try:
+        set_limits(limits_from_env(environ))
         settings, jobs = load_settings(flags, environ, job)
         _mask_settings(platform, secrets, [settings, *(j.settings for j in jobs)])
         return _dispatch(command, settings, jobs, platform, environ)
@@ -163,16 +167,38 @@ def _mask_settings(
     platform: Platform, secrets: SecretFilter, all_settings: list[Settings]
 ) -> None:
     for settings in all_settings:
-        for secret in (
-            settings.api_key,
-            settings.confluence_token,
-            settings.github_token,
-        ):
-            if secret is not None:
-                value = secret.get_secret_value()
-                if value not in secrets.secrets:
-                    platform.mask(value)
-                secrets.add(value)
+        for value in _secret_forms(settings):
+            if value not in secrets.secrets:
+                platform.mask(value)
+            secrets.add(value)
+
+
+def _secret_forms(settings: Settings) -> list[str]:
+    """Return each secret and the base64 forms it takes in basic auth headers.
+
+    Confluence Cloud sends ``user:token`` and a git fetch sends
+    ``x-access-token:token`` or ``gitlab-ci-token:token``, base64-encoded, so
+    a header echoed by a server or a debug log would carry the token in that
+    form.
+    """
+    forms: list[str] = []
+    if settings.api_key is not None:
+        forms.append(settings.api_key.get_secret_value())
+    if settings.confluence_token is not None:
+        token = settings.confluence_token.get_secret_value()
+        forms.append(token)
+        if settings.confluence_user:
+            forms.append(_basic(settings.confluence_user, token))
+    if settings.github_token is not None:
+        token = settings.github_token.get_secret_value()
+        forms.append(token)
+        forms.append(_basic("x-access-token", token))
+        forms.append(_basic("gitlab-ci-token", token))
+    return [form for form in forms if form]
+
+
+def _basic(user: str, secret: str) -> str:
+    return base64.b64encode(f"{user}:{secret}".encode()).decode("ascii")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import os
 import sys
 import tempfile
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -27,6 +27,9 @@ class Platform:
     env: Mapping[str, str]
     stream: TextIO = field(default_factory=lambda: sys.stdout)
     name: str = "local"
+    # Applied to every summary and output before it is written; main.py sets
+    # it to the log's secret filter so no key reaches a file.
+    redact: Callable[[str], str] = field(default=lambda text: text, repr=False)
 
     @property
     def workspace(self) -> Path:
@@ -44,11 +47,12 @@ class Platform:
 
     def write_outputs(self, outputs: Mapping[str, str]) -> None:
         path = self.output_dir / "outputs.json"
-        path.write_text(json.dumps(dict(outputs), indent=2) + "\n", encoding="utf-8")
+        text = self.redact(json.dumps(dict(outputs), indent=2))
+        path.write_text(text + "\n", encoding="utf-8")
 
     def write_summary(self, markdown: str) -> Path:
         path = self.output_dir / "summary.md"
-        path.write_text(markdown, encoding="utf-8")
+        path.write_text(self.redact(markdown), encoding="utf-8")
         return path
 
     def annotation(self, level: int) -> str:
@@ -84,7 +88,8 @@ class GitHubPlatform(Platform):
             super().write_outputs(outputs)
             return
         with open(target, "a", encoding="utf-8") as handle:
-            for name, value in outputs.items():
+            for name, raw in outputs.items():
+                value = self.redact(raw)
                 if "\n" in value:
                     delimiter = f"codedoc_{uuid.uuid4().hex}"
                     handle.write(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
@@ -96,7 +101,7 @@ class GitHubPlatform(Platform):
         if not target:
             return super().write_summary(markdown)
         with open(target, "a", encoding="utf-8") as handle:
-            handle.write(markdown)
+            handle.write(self.redact(markdown))
         return Path(target)
 
     def annotation(self, level: int) -> str:
@@ -130,7 +135,7 @@ class GitLabPlatform(Platform):
         lines = []
         for name, value in outputs.items():
             key = "CODEDOC_" + name.upper().replace("-", "_")
-            lines.append(f"{key}={value.replace(chr(10), ' ')}")
+            lines.append(f"{key}={self.redact(value).replace(chr(10), ' ')}")
         dotenv = self.output_dir / "codedoc.env"
         dotenv.write_text("\n".join(lines) + "\n", encoding="utf-8")
 

@@ -140,3 +140,33 @@ def test_action_offline_dry_run_previews(
     assert "<summary>Page preview</summary>" in run.summary
     page = (run.runner_temp / "codedoc" / "page.md").read_text(encoding="utf-8")
     assert page.splitlines()[0] in run.summary
+
+
+def test_action_failed_write_keeps_markdown(
+    release_repo: RepoInfo, tmp_path: Path
+) -> None:
+    with (
+        FakeProviderServer("anthropic", api_key=API_KEY, models=[MODEL]) as provider,
+        FakeConfluence("cloud", token=CONFLUENCE_TOKEN) as confluence,
+    ):
+        page_id = confluence.add_page("attrs", body=HAND_TEXT, space="DOC")
+        confluence.add_fault(403, method="PUT", times=5)
+        env = action_env(
+            workspace=release_repo.path,
+            home=tmp_path / "home",
+            event_name="push",
+            payload=push_payload(release_repo.old_sha, release_repo.new_sha),
+            inputs=_inputs(provider, confluence, page_id),
+            sha=release_repo.new_sha,
+        )
+        run = run_action(env)
+        assert run.returncode == 1, run.log
+        assert "::error::" in run.stdout
+        assert confluence.page(page_id)["version"] == 1
+        assert confluence.page(page_id)["body"] == HAND_TEXT
+        markdown = run.runner_temp / "codedoc" / "page.md"
+        assert markdown.read_text(encoding="utf-8").strip()
+        assert "Failed:" in run.summary
+        assert str(markdown) in run.summary
+        served = sum(u.input_tokens + u.output_tokens for u in provider.usage_served)
+        assert run.outputs["total-tokens"] == str(served)
