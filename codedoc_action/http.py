@@ -12,12 +12,13 @@ import email.utils
 import logging
 import random
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-from codedoc_action.errors import EgressError
+from codedoc_action.errors import EgressError, SettingsError
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +31,80 @@ TRANSIENT_ERRORS = (
     httpx.NetworkError,
     httpx.RemoteProtocolError,
 )
+
+
+@dataclass(frozen=True)
+class HttpLimits:
+    """Run-wide overrides of every client's timeout and retries.
+
+    ``None`` keeps each client's own value. ``timeout`` is seconds for each
+    of connect, read, write and pool. ``max_retry_wait`` caps any single wait
+    between attempts, ``Retry-After`` included.
+    """
+
+    timeout: float | None = None
+    max_retries: int | None = None
+    max_retry_wait: float | None = None
+
+
+TIMEOUT_VARIABLE = "CODEDOC_HTTP_TIMEOUT"
+RETRIES_VARIABLE = "CODEDOC_MAX_RETRIES"
+RETRY_WAIT_VARIABLE = "CODEDOC_MAX_RETRY_WAIT"
+_limits = HttpLimits()
+
+
+def limits_from_env(env: Mapping[str, str]) -> HttpLimits:
+    """Read the HTTP limits from the environment; raise SettingsError if invalid."""
+    problems: list[str] = []
+    timeout = _read_number(env, TIMEOUT_VARIABLE, problems, positive=True)
+    retries = _read_number(env, RETRIES_VARIABLE, problems, integer=True)
+    retry_wait = _read_number(env, RETRY_WAIT_VARIABLE, problems)
+    if problems:
+        raise SettingsError(problems)
+    return HttpLimits(
+        timeout=timeout,
+        max_retries=None if retries is None else int(retries),
+        max_retry_wait=retry_wait,
+    )
+
+
+def _read_number(
+    env: Mapping[str, str],
+    variable: str,
+    problems: list[str],
+    *,
+    integer: bool = False,
+    positive: bool = False,
+) -> float | None:
+    raw = env.get(variable, "").strip()
+    if not raw:
+        return None
+    try:
+        number = float(int(raw)) if integer else float(raw)
+    except ValueError:
+        number = float("nan")
+    lowest_ok = number > 0 if positive else number >= 0
+    if not lowest_ok or number == float("inf"):
+        expected = "a whole number of retries, 0 or more" if integer else "seconds"
+        if positive:
+            expected += ", more than 0"
+        problems.append(f"{variable}: invalid value {raw!r}; expected {expected}")
+        return None
+    return number
+
+
+def set_limits(limits: HttpLimits) -> None:
+    """Apply ``limits`` to every HttpClient built afterwards in this process.
+
+    The composition root calls this once per run, before any client exists,
+    so the many client constructors need no extra parameter.
+    """
+    global _limits
+    _limits = limits
+
+
+def current_limits() -> HttpLimits:
+    return _limits
 
 
 class HostAllowList:
@@ -108,6 +183,13 @@ class HttpClient:
         transport: httpx.BaseTransport | None = None,
         retry_post_read_timeouts: bool = True,
     ) -> None:
+        limits = _limits
+        if limits.timeout is not None:
+            timeout = httpx.Timeout(limits.timeout)
+        if limits.max_retries is not None:
+            max_retries = limits.max_retries
+        if limits.max_retry_wait is not None:
+            backoff_cap = min(backoff_cap, limits.max_retry_wait)
         self.service = service
         self.retry_post_read_timeouts = retry_post_read_timeouts
         self.allowed = allowed
