@@ -15,7 +15,6 @@ import heapq
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 
 from codedoc_action.ai.tokens import estimate_tokens
 
@@ -54,7 +53,8 @@ def build_directory_tree(entries: Iterable[TreeEntry], focus: set[str]) -> Direc
     root = Directory("", 0)
     directories = {"": root}
     for entry in sorted(entries, key=lambda e: e.path):
-        parent = _ensure_directory(directories, PurePosixPath(entry.path).parent)
+        cut = entry.path.rfind("/")
+        parent = _ensure_directory(directories, entry.path[: cut + 1])
         parent.files.append(entry)
     for directory in sorted(directories.values(), key=lambda d: -d.depth):
         directory.file_count += len(directory.files)
@@ -72,22 +72,23 @@ def build_directory_tree(entries: Iterable[TreeEntry], focus: set[str]) -> Direc
 
 
 def _extension(path: str) -> str:
-    return PurePosixPath(path).suffix or PurePosixPath(path).name
+    name = path.rsplit("/", 1)[-1]
+    dot = name.rfind(".")
+    return name[dot:] if dot > 0 else name
 
 
 def _parent_key(directory_path: str) -> str:
-    parent = str(PurePosixPath(directory_path.rstrip("/")).parent)
-    return "" if parent == "." else parent + "/"
+    """Return the key of the parent of ``a/b/`` (``a/``), or "" for the root."""
+    cut = directory_path.rfind("/", 0, len(directory_path) - 1)
+    return directory_path[: cut + 1]
 
 
-def _ensure_directory(
-    directories: dict[str, Directory], path: PurePosixPath
-) -> Directory:
-    key = "" if str(path) == "." else f"{path}/"
+def _ensure_directory(directories: dict[str, Directory], key: str) -> Directory:
+    """Return the directory with key ``key`` (``a/b/``), creating its ancestors."""
     existing = directories.get(key)
     if existing is not None:
         return existing
-    parent = _ensure_directory(directories, path.parent)
+    parent = _ensure_directory(directories, _parent_key(key))
     created = Directory(key, key.count("/"))
     directories[key] = created
     parent.children.append(created)
@@ -95,7 +96,7 @@ def _ensure_directory(
 
 
 def file_line(entry: TreeEntry, symbols: str | None = None) -> str:
-    line = f"  {PurePosixPath(entry.path).name} {format_size(entry.size)}"
+    line = f"  {entry.path.rsplit('/', 1)[-1]} {format_size(entry.size)}"
     return f"{line}: {symbols}" if symbols else line
 
 

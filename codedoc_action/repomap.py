@@ -14,7 +14,7 @@ import json
 import logging
 import subprocess
 from collections.abc import Collection, Iterable
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from codedoc_action.ai.scrub import is_secret_file
 from codedoc_action.ai.tokens import estimate_tokens
@@ -155,11 +155,7 @@ class RepoMap:
         self.entries = {entry.path: entry for entry in entries}
         self.cache = cache if cache is not None else SymbolCache()
         self._file_names: set[str] | None = None
-        self._directories = {
-            str(parent)
-            for path in self.entries
-            for parent in PurePosixPath(path).parents
-        }
+        self._directories = _parent_directories(self.entries)
 
     def exists(self, path: str) -> bool:
         """Tell whether ``path`` is a file or directory at head."""
@@ -169,7 +165,7 @@ class RepoMap:
     def has_file_name(self, name: str) -> bool:
         """Tell whether some file at head has the base name ``name``."""
         if self._file_names is None:
-            self._file_names = {PurePosixPath(path).name for path in self.entries}
+            self._file_names = {path.rsplit("/", 1)[-1] for path in self.entries}
         return name in self._file_names
 
     def cached_symbol_names(self) -> set[str]:
@@ -266,6 +262,20 @@ class RepoMap:
                 fitted[path] = text
                 budget -= cost
         return fitted
+
+
+def _parent_directories(paths: Iterable[str]) -> set[str]:
+    """Return every directory that holds a path, without trailing slashes."""
+    directories: set[str] = set()
+    for path in paths:
+        end = path.rfind("/")
+        while end > 0:
+            directory = path[:end]
+            if directory in directories:
+                break
+            directories.add(directory)
+            end = path.rfind("/", 0, end)
+    return directories
 
 
 def build_repo_map(

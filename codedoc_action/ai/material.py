@@ -12,10 +12,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from codedoc_action.ai.scrub import is_secret_file, scrub_text
+from codedoc_action.ai.scrub import is_secret_file, scrub_texts
 from codedoc_action.ai.tokens import estimate_tokens
 from codedoc_action.changes.model import ChangedFile, ChangeSet
 from codedoc_action.repomap import RepoMap, run_git
+from codedoc_action.symbols import extract_symbols
 
 STATUS_LETTERS = {
     "added": "A",
@@ -102,31 +103,69 @@ def page_outline(section: str) -> str:
 
 
 def file_items(
-    repo_map: RepoMap, paths: Iterable[str], redactions: Counter[str]
+    repo_map: RepoMap,
+    paths: Iterable[str],
+    redactions: Counter[str],
+    max_tokens: int | None = None,
 ) -> list[Item]:
-    """Read ``paths`` at head and return each as a scrubbed full-text item."""
-    items: list[Item] = []
-    for path, text in repo_map.read_text(paths).items():
-        scrubbed = scrub_text(text, path)
-        redactions.update(scrubbed.counts)
-        items.append(Item(path, "file", scrubbed.text, estimate_tokens(scrubbed.text)))
-    return items
+    """Read ``paths`` at head and return each as a scrubbed full-text item.
+
+    A file over ``max_tokens`` keeps its first lines and then the signatures
+    of all its top-level symbols, so a large module still shows its interface.
+    """
+    texts = list(repo_map.read_text(paths).items())
+    items = _scrubbed_items(texts, "file", redactions)
+    if max_tokens is None:
+        return items
+    return [cap_file_item(item, max_tokens) for item in items]
+
+
+def cap_file_item(item: Item, max_tokens: int) -> Item:
+    """Cut a long file to its head plus the signatures of all its symbols."""
+    if item.tokens <= max_tokens:
+        return item
+    signatures = "\n".join(
+        symbol.signature for symbol in extract_symbols(item.path, item.text.encode())
+    )
+    head_budget = max(max_tokens - estimate_tokens(signatures), max_tokens // 2)
+    kept: list[str] = []
+    used = 0
+    lines = item.text.splitlines()
+    for line in lines:
+        cost = estimate_tokens(line + "\n")
+        if used + cost > head_budget:
+            break
+        kept.append(line)
+        used += cost
+    note = (
+        f"[... {len(lines) - len(kept)} more lines cut; the top-level "
+        "signatures of the whole file follow]"
+    )
+    text = "\n".join([*kept, note, signatures])
+    if estimate_tokens(text) > max_tokens:
+        text = text[: int(max_tokens * 3.2 / 1.15)]
+    return Item(item.path, item.kind, text, estimate_tokens(text))
 
 
 def signature_items(
     repo_map: RepoMap, paths: Iterable[str], redactions: Counter[str]
 ) -> list[Item]:
     """Return the top-level signatures of ``paths`` as scrubbed items."""
+    texts = [
+        (path, "\n".join(symbol.signature for symbol in symbols))
+        for path, symbols in repo_map.symbols(paths).items()
+        if symbols
+    ]
+    return _scrubbed_items(texts, "signatures", redactions)
+
+
+def _scrubbed_items(
+    texts: list[tuple[str, str]], kind: str, redactions: Counter[str]
+) -> list[Item]:
     items: list[Item] = []
-    for path, symbols in repo_map.symbols(paths).items():
-        if not symbols:
-            continue
-        text = "\n".join(symbol.signature for symbol in symbols)
-        scrubbed = scrub_text(text, path)
+    for (path, _), scrubbed in zip(texts, scrub_texts(texts), strict=True):
         redactions.update(scrubbed.counts)
-        items.append(
-            Item(path, "signatures", scrubbed.text, estimate_tokens(scrubbed.text))
-        )
+        items.append(Item(path, kind, scrubbed.text, estimate_tokens(scrubbed.text)))
     return items
 
 
@@ -142,26 +181,25 @@ def diff_items(
     """Return the scrubbed diff of each file, until about ``budget_tokens``."""
     chosen: list[ChangedFile] = []
     planned = 0
-    for changed in files:
+    # A deleted file's diff is its old text, which documents nothing at head;
+    # the change list already names it as deleted.
+    for changed in (c for c in files if c.status != "deleted"):
         lines = min(changed.added_lines + changed.removed_lines, max_lines) + 8
         planned += estimate_tokens("x" * 40) * lines
         if planned > budget_tokens and chosen:
             break
         chosen.append(changed)
-    items: list[Item] = []
+    texts: list[tuple[str, str]] = []
     for start in range(0, len(chosen), DIFF_PATHS_PER_GIT_CALL):
         batch = chosen[start : start + DIFF_PATHS_PER_GIT_CALL]
-        items.extend(_diff_batch(repo_map, base, batch, max_lines, redactions))
-    return items
+        texts.extend(_diff_batch(repo_map, base, batch, max_lines))
+    return _scrubbed_items(texts, "diff", redactions)
 
 
 def _diff_batch(
-    repo_map: RepoMap,
-    base: str,
-    batch: list[ChangedFile],
-    max_lines: int,
-    redactions: Counter[str],
-) -> list[Item]:
+    repo_map: RepoMap, base: str, batch: list[ChangedFile], max_lines: int
+) -> list[tuple[str, str]]:
+    """Return ``(path, diff text)`` of each file in ``batch``, cut to ``max_lines``."""
     pathspecs: list[str] = []
     for changed in batch:
         pathspecs.append(changed.path)
@@ -179,7 +217,7 @@ def _diff_batch(
         "--",
         *[f":(literal){path}" for path in pathspecs],
     ).decode("utf-8", errors="replace")
-    items: list[Item] = []
+    texts: list[tuple[str, str]] = []
     for path, text in _split_diff(output).items():
         if is_secret_file(path):
             continue
@@ -187,10 +225,23 @@ def _diff_batch(
         if len(lines) > max_lines:
             hidden = len(lines) - max_lines
             lines = [*lines[:max_lines], f"[... {hidden} more diff lines cut]"]
-        scrubbed = scrub_text("\n".join(lines), path)
-        redactions.update(scrubbed.counts)
-        items.append(Item(path, "diff", scrubbed.text, estimate_tokens(scrubbed.text)))
-    return items
+        texts.append((path, "\n".join(lines)))
+    return texts
+
+
+def removed_lines_only(item: Item) -> Item:
+    """Keep the hunk headers and removed lines of a diff item.
+
+    Used for files whose full text at head is sent too: the added lines are
+    in that text already, so only what was removed is new information.
+    """
+    kept = [
+        line
+        for line in item.text.splitlines()
+        if line.startswith(("@@", "-")) and not line.startswith("---")
+    ]
+    text = "\n".join(["(removed lines only; the file's text at head follows)", *kept])
+    return Item(item.path, "removed", text, estimate_tokens(text))
 
 
 def _split_diff(output: str) -> dict[str, str]:

@@ -24,6 +24,7 @@ from codedoc_action.ai.material import (
     file_items,
     is_pure_rename,
     relevant_changes,
+    removed_lines_only,
     render_change_list,
     signature_items,
 )
@@ -239,12 +240,14 @@ def build_items(
 ) -> list[Item]:
     """Collect the material in order of value: what fits first is kept first.
 
-    In update mode: diffs of the picked changed files, their full text, the
-    signatures of picked unchanged neighbours, then the other diffs. In full
+    In update mode: the removed lines of the picked changed files, their full
+    text, the signatures of picked unchanged neighbours, then the diffs of the
+    other changed files. In full
     mode, or without a base commit, the full text of every pick.
     """
     if mode == "full" or base is None:
-        return file_items(repo_map, [pick.path for pick in picks], redactions)
+        paths = [pick.path for pick in picks]
+        return file_items(repo_map, paths, redactions, limits.file_tokens)
     picked_changed = [pick.path for pick in picks if pick.changed]
     neighbours = [pick.path for pick in picks if not pick.changed]
     by_path = {changed.path: changed for changed in relevant}
@@ -264,8 +267,8 @@ def build_items(
     )
     picked_set = set(picked_changed)
     return [
-        *(item for item in diffs if item.path in picked_set),
-        *file_items(repo_map, picked_changed, redactions),
+        *(removed_lines_only(item) for item in diffs if item.path in picked_set),
+        *file_items(repo_map, picked_changed, redactions, limits.file_tokens),
         *signature_items(repo_map, neighbours, redactions),
         *(item for item in diffs if item.path not in picked_set),
     ]
@@ -300,7 +303,8 @@ def _check_run_plan(
         reverse=True,
     )
     material = diff_lines * DIFF_TOKENS_PER_LINE + sum(
-        estimate_size_tokens(size) for size in sizes[: inputs.max_files]
+        min(estimate_size_tokens(size), limits.file_tokens)
+        for size in sizes[: inputs.max_files]
     )
     write_input = min(
         limits.call_input_tokens, fixed_write_tokens(job, limits) + material

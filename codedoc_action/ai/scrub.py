@@ -17,7 +17,7 @@ import re
 import tempfile
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -131,11 +131,15 @@ _SECRET_ASSIGNMENT = re.compile(
     rf"(?i)\b{_SENSITIVE_NAME}[\"']?\s*(?::=|=>|[:=])\s*(?P<quote>[\"'`])"
     r"(?P<secret>[^\"'`\s]{8,})(?P=quote)"
 )
-# Lines worth a detect-secrets pass: a long token, a quoted literal, a URL with
-# credentials or a secret-like word. Other lines cannot match its plugins.
+# Lines worth a detect-secrets pass: a quoted literal of 8 or more characters
+# without spaces, a long value after '=' or ':', credentials in a URL, a
+# secret-like word, or a long run that mixes letters and digits. Its plugins
+# look for quoted high-entropy strings, keyword assignments and token formats,
+# which all fall under one of these, so other lines are not scanned.
 _CANDIDATE_LINE = re.compile(
-    r"[A-Za-z0-9+/=_\-]{16,}|[\"'][^\"']{8,}[\"']|://[^\s]*@|"
-    r"(?i:secret|pass|pwd|token|key|auth|cred)"
+    r"[\"'`][^\"'`\s]{8,}[\"'`]|[:=]\s*[^\s\"'`]{12,}|://[^\s]*@|"
+    r"(?i:secret|passw|pwd|token|api.?key|auth|cred|private)|"
+    r"(?=[A-Za-z_\-]*\d)[A-Za-z0-9+/_\-]{24,}"
 )
 _DETECT_SECRETS_KINDS = {
     "AWS Access Key": "aws-key",
@@ -170,6 +174,43 @@ def scrub_text(text: str, path: str = "") -> ScrubResult:
     their patterns. Every occurrence of a found secret value is replaced, so a
     value repeated elsewhere in the text is caught too.
     """
+    return scrub_texts([(path, text)])[0]
+
+
+def scrub_texts(texts: Sequence[tuple[str, str]]) -> list[ScrubResult]:
+    """Scrub several ``(path, text)`` pairs with one detect-secrets pass per file type.
+
+    A secret value found in one text is replaced in all of them.
+    """
+    results = [_scrub_own_patterns(text) for _, text in texts]
+    by_suffix: dict[str, list[int]] = {}
+    for index, (path, _) in enumerate(texts):
+        suffix = PurePosixPath(path).suffix.lower() if path else ".txt"
+        by_suffix.setdefault(suffix or ".txt", []).append(index)
+    found: dict[str, str] = {}
+    for suffix, indexes in by_suffix.items():
+        lines = [
+            line
+            for index in indexes
+            for line in results[index].text.splitlines()
+            if _CANDIDATE_LINE.search(line)
+        ]
+        found.update(_detect_secrets(lines, suffix))
+    # Longer values first, so a value that contains another is replaced whole.
+    ordered = sorted(found, key=len, reverse=True)
+    for (path, _), result in zip(texts, results, strict=True):
+        for value in ordered:
+            occurrences = result.text.count(value)
+            if occurrences:
+                kind = found[value]
+                result.text = result.text.replace(value, PLACEHOLDER.format(kind=kind))
+                result.counts[kind] += occurrences
+        if result.counts:
+            logger.info("scrubbed %s: %s", path or "text", dict(result.counts))
+    return results
+
+
+def _scrub_own_patterns(text: str) -> ScrubResult:
     result = ScrubResult(text)
     _replace_pattern(result, _PRIVATE_KEY, "private-key", whole=True)
     _replace_pattern(result, _CONNECTION_PASSWORD, "connection-password")
@@ -183,9 +224,6 @@ def scrub_text(text: str, path: str = "") -> ScrubResult:
         "secret-assignment",
         keep=lambda value: shannon_entropy(value) >= ASSIGNMENT_MIN_ENTROPY,
     )
-    _run_detect_secrets(result, path)
-    if result.counts:
-        logger.info("scrubbed %s: %s", path or "text", dict(result.counts))
     return result
 
 
@@ -222,27 +260,18 @@ def _replace_pattern(
             result.text = result.text.replace(secret, placeholder)
 
 
-def _run_detect_secrets(result: ScrubResult, path: str) -> None:
-    candidates = [
-        line for line in result.text.splitlines() if _CANDIDATE_LINE.search(line)
-    ]
-    if not candidates:
-        return
-    suffix = PurePosixPath(path).suffix if path else ".txt"
+def _detect_secrets(lines: list[str], suffix: str) -> dict[str, str]:
+    """Run detect-secrets over ``lines`` as one file; return values and kinds."""
+    if not lines:
+        return {}
     found: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="codedoc-scrub-") as folder:
         scratch = Path(folder) / f"scan{suffix}"
-        scratch.write_text("\n".join(candidates) + "\n", encoding="utf-8")
+        scratch.write_text("\n".join(lines) + "\n", encoding="utf-8")
         with _DETECT_SECRETS_LOCK, default_settings():
             for secret in scan_file(str(scratch)):
                 value = secret.secret_value or ""
                 if len(value) < MIN_SECRET_LENGTH or "REDACTED" in value:
                     continue
                 found[value] = _DETECT_SECRETS_KINDS.get(secret.type, "secret")
-    # Longer values first, so a value that contains another is replaced whole.
-    for value in sorted(found, key=len, reverse=True):
-        occurrences = result.text.count(value)
-        if occurrences:
-            kind = found[value]
-            result.text = result.text.replace(value, PLACEHOLDER.format(kind=kind))
-            result.counts[kind] += occurrences
+    return found

@@ -98,6 +98,7 @@ def item_block(item: Item) -> str:
         "file": "File",
         "signatures": "Signatures of",
         "diff": "Diff of",
+        "removed": "Diff of",
         "summary": "Summary",
     }
     return data_block(f"{titles.get(item.kind, item.kind)} {item.path}:", item.text)

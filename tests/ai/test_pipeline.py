@@ -176,7 +176,7 @@ def test_generate_batches_when_context_small(tmp_path: Path) -> None:
     head_files = {
         path: text
         + "".join(
-            f"\ndef helper_{n}_{k}() -> int:\n    return {k}\n" for k in range(120)
+            f"\ndef helper_{n}_{k}() -> int:\n    return {k}\n" for k in range(200)
         )
         for n, (path, text) in enumerate(base_files.items())
     }
