@@ -200,3 +200,18 @@ def check_title(title: str) -> None:
             f"the page title is {len(title)} characters long; Confluence allows at "
             f"most {MAX_TITLE_LENGTH}. Shorten confluence-title."
         )
+
+
+def title_taken_error(
+    error: ConfluenceError, title: str, space_key: str
+) -> ConfluenceError | None:
+    """Return a clearer error when a create failed on a title already in use."""
+    if error.status == 400 and "already exists" in str(error).lower():
+        return ConfluenceError(
+            f"a page titled {title!r} already exists in space {space_key}, "
+            "but it was not found when looking it up (it may be in the trash "
+            "or not visible to the account). Set confluence-page to its id, or "
+            "choose another confluence-title.",
+            status=400,
+        )
+    return None

@@ -24,6 +24,7 @@ from codedoc_action.confluence.client import (
     check_title,
     json_object,
     send,
+    title_taken_error,
 )
 from codedoc_action.errors import (
     ConfluenceAuthError,
@@ -197,7 +198,13 @@ class CloudClient:
         if parent_id:
             payload["parentId"] = parent_id
         action = f"create the page {title!r} in space {space_key}"
-        response = send(self._http, "POST", "/api/v2/pages", action, json=payload)
+        try:
+            response = send(self._http, "POST", "/api/v2/pages", action, json=payload)
+        except ConfluenceError as exc:
+            clearer = title_taken_error(exc, title, space_key)
+            if clearer is None:
+                raise
+            raise clearer from exc
         return self._page(json_object(response, action), space_key)
 
     def update_page(self, page: Page, body: str, message: str) -> Page:

@@ -14,6 +14,7 @@ from codedoc_action.confluence.client import (
     check_title,
     json_object,
     send,
+    title_taken_error,
 )
 from codedoc_action.errors import ConfluenceAuthError, ConfluenceError
 from codedoc_action.http import DEFAULT_TIMEOUT, HostAllowList, HttpClient
@@ -122,7 +123,13 @@ class DataCenterClient:
         if parent_id:
             payload["ancestors"] = [{"id": parent_id}]
         action = f"create the page {title!r} in space {space_key}"
-        response = send(self._http, "POST", "/content", action, json=payload)
+        try:
+            response = send(self._http, "POST", "/content", action, json=payload)
+        except ConfluenceError as exc:
+            clearer = title_taken_error(exc, title, space_key)
+            if clearer is None:
+                raise
+            raise clearer from exc
         return self._page(json_object(response, action))
 
     def update_page(self, page: Page, body: str, message: str) -> Page:

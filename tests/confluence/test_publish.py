@@ -324,8 +324,9 @@ def test_publish_title_collision_clear_error(
         # Someone creates the page between the lookup and the write.
         monkeypatch.setattr(publisher.client, "find_page", lambda space, title: None)
         env.fake.add_page(title="Free", body="<p>theirs</p>", space="DOC")
-        with pytest.raises(ConfluenceError, match="already exists"):
+        with pytest.raises(ConfluenceError, match="already exists") as caught:
             publisher.publish("Text.", RECORD, "m")
+    assert "confluence-title" in str(caught.value)
     assert len(env.fake.page_ids()) == 1
 
 
