@@ -96,10 +96,10 @@ def api_url_from_env(env: Mapping[str, str]) -> str:
 
 
 class _AllowListAdapter(requests.adapters.HTTPAdapter):
-    """Reject requests to hosts off the run's allow-list, pagination included.
+    """Reject requests to hosts off the run's allow-list.
 
-    python-gitlab follows the ``Link`` header of list responses, so a server
-    could name another host there; this check runs on every request.
+    Every request python-gitlab sends passes through here, including the
+    redirects requests follows and the pages named in ``Link`` headers.
     """
 
     def __init__(self, allowed: HostAllowList) -> None:

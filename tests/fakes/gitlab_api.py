@@ -42,6 +42,7 @@ class FakeGitLab(FakeServer):
     notes: dict[int, list[Note]] = field(default_factory=dict)
     bot: str = "project_42_bot"
     link_host: str = "127.0.0.1"  # the host named in pagination links
+    redirect_to: str = ""  # when set, listing notes answers 302 to this URL
 
     def __post_init__(self) -> None:
         FakeServer.__init__(self)
@@ -99,7 +100,12 @@ class FakeGitLab(FakeServer):
         iid: int,
         rest: list[str],
     ) -> None:
-        if rest == ["notes"] and request.method == "GET":
+        if rest == ["notes"] and request.method == "GET" and self.redirect_to:
+            handler.send_response(302)
+            handler.send_header("Location", self.redirect_to)
+            handler.send_header("Content-Length", "0")
+            handler.end_headers()
+        elif rest == ["notes"] and request.method == "GET":
             self._list(handler, request, iid)
         elif rest == ["notes"] and request.method == "POST":
             self._create(handler, request, iid)

@@ -182,3 +182,14 @@ def test_post_review_gitlab_pagination_stays_on_api_host(
     hosts = {r.headers.get("host") for r in fake_gitlab.requests}
     assert hosts == {f"127.0.0.1:{fake_gitlab.port}"}
     assert len(fake_gitlab.notes[5]) == 4
+
+
+def test_post_review_gitlab_redirect_to_other_host_blocked(
+    fake_gitlab: FakeGitLab,
+) -> None:
+    fake_gitlab.redirect_to = f"http://localhost:{fake_gitlab.port}/elsewhere"
+    env = gitlab_mr_env(fake_gitlab.api_url)
+    with pytest.raises(EgressError) as caught:
+        post(env)
+    assert "localhost" in str(caught.value)
+    assert all(r.path != "/elsewhere" for r in fake_gitlab.requests)
