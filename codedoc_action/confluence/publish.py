@@ -54,9 +54,14 @@ PROPERTY_KEY = "codedoc-action"
 MAX_CONFLICT_RETRIES = 3
 
 
-def render_page_preview(markdown: str, *, flavor: Flavor = "cloud") -> str:
-    """Return the storage format of the managed section for ``markdown``."""
-    return render_storage(markdown, flavor=flavor)
+def render_page_preview(
+    markdown: str, *, flavor: Flavor = "cloud", toc: bool = False
+) -> str:
+    """Return the storage format of the managed section for ``markdown``.
+
+    ``toc`` puts a table-of-contents macro at the top of the section.
+    """
+    return render_storage(markdown, flavor=flavor, toc=toc)
 
 
 def _record_from(value: Any) -> SectionRecord | None:
@@ -72,11 +77,17 @@ class Publisher:
     """Reads and writes one target page through a Cloud or Data Center client."""
 
     def __init__(
-        self, client: ConfluenceClient, target: PageTarget, flavor: Flavor
+        self,
+        client: ConfluenceClient,
+        target: PageTarget,
+        flavor: Flavor,
+        *,
+        toc: bool = False,
     ) -> None:
         self.client = client
         self.target = target
         self.flavor = flavor
+        self.toc = toc  # a table-of-contents macro at the top of the section
         self._identity_checked = False
 
     def close(self) -> None:
@@ -141,7 +152,7 @@ class Publisher:
         self, markdown: str, record: SectionRecord, message: str
     ) -> PublishResult:
         """Write the section, then the record; skip the write when unchanged."""
-        rendered = render_storage(markdown, flavor=self.flavor)
+        rendered = render_storage(markdown, flavor=self.flavor, toc=self.toc)
         page = self._find()
         if page is None:
             return self._create(rendered, record)

@@ -382,6 +382,17 @@ def test_read_malformed_section_clear_error(env: Env) -> None:
     assert caught.value.page_id == page_id
 
 
+def test_publish_toc_option_first_in_section(env: Env) -> None:
+    page_id = env.fake.add_page(title="Docs", body="")
+    with env.publisher(confluence_page=page_id) as publisher:
+        publisher.toc = True
+        publisher.publish("# A\n\ntext", RECORD, "m")
+        state = publisher.read()
+    body = env.fake.page(page_id)["body"]
+    assert body.startswith(START_MARKER + '<ac:structured-macro ac:name="toc">')
+    assert state.section_markdown.startswith("# A")
+
+
 def test_render_page_preview_is_section_storage() -> None:
     preview = render_page_preview("# Title\n\n<script>x</script>")
     assert "<h1>" in preview
