@@ -72,7 +72,10 @@ def dispatch_inputs(env: Mapping[str, str]) -> dict[str, str]:
 
 
 def load_settings(
-    flags: Mapping[str, str], env: Mapping[str, str], job: str | None = None
+    flags: Mapping[str, str],
+    env: Mapping[str, str],
+    job: str | None = None,
+    command: str = "run",
 ) -> tuple[Settings, list[Job]]:
     """Build the run settings and, with a config file, one Settings per job."""
     merged, config = collect_inputs(flags, env)
@@ -82,7 +85,7 @@ def load_settings(
     if job is not None:
         raise SettingsError([f"job: {job!r} given but no config file lists jobs"])
     defaults = {k: v for k, v in (config.get("defaults") or {}).items()}
-    return build_settings(merge_sources(merged, defaults)), []
+    return build_settings(merge_sources(merged, defaults), command), []
 
 
 def main(
@@ -102,7 +105,7 @@ def main(
     _mask_raw_secrets(platform, secrets, flags, environ)
     try:
         set_limits(limits_from_env(environ))
-        settings, jobs = load_settings(flags, environ, job)
+        settings, jobs = load_settings(flags, environ, job, command)
         _mask_settings(platform, secrets, [settings, *(j.settings for j in jobs)])
         return _dispatch(command, settings, jobs, platform, environ)
     except SettingsError as exc:

@@ -18,6 +18,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -117,7 +118,9 @@ class Settings(BaseModel):
         return value
 
     @model_validator(mode="after")
-    def _check_combinations(self) -> Settings:
+    def _check_combinations(self, info: ValidationInfo) -> Settings:
+        # ``codedoc models`` only lists models: it needs the provider inputs.
+        listing = (info.context or {}).get("command") == "models"
         problems: list[str] = []
         if self.provider not in KEYLESS_PROVIDERS and self.api_key is None:
             problems.append(
@@ -129,7 +132,7 @@ class Settings(BaseModel):
                 "api-base-url: missing; azure-openai needs your resource URL, "
                 "e.g. https://NAME.openai.azure.com"
             )
-        if self.provider == "azure-openai" and not self.model:
+        if self.provider == "azure-openai" and not self.model and not listing:
             problems.append(
                 "model: missing; azure-openai needs the deployment name as model"
             )
@@ -138,7 +141,7 @@ class Settings(BaseModel):
                 "api-base-url: missing; openai-compatible needs the server's base "
                 "URL, e.g. http://localhost:11434/v1"
             )
-        if self.publishes_to_confluence:
+        if self.publishes_to_confluence and not listing:
             if not self.confluence_url:
                 problems.append(
                     "confluence-url: missing; set the site base, e.g. "
@@ -220,7 +223,7 @@ def merge_sources(*sources: Mapping[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def build_settings(values: Mapping[str, Any]) -> Settings:
+def build_settings(values: Mapping[str, Any], command: str = "run") -> Settings:
     """Validate input values keyed by input name; raise SettingsError listing all."""
     unknown = [name for name in values if name not in INPUT_NAMES]
     data = {
@@ -235,11 +238,11 @@ def build_settings(values: Mapping[str, Any]) -> Settings:
         for name in unknown
     ]
     try:
-        settings = Settings(**data)
+        settings = Settings.model_validate(data, context={"command": command})
     except ValidationError as exc:
         errors = exc.errors(include_url=False, include_input=False)
         problems.extend(_describe(errors))
-        problems.extend(_combination_problems(data, errors, problems))
+        problems.extend(_combination_problems(data, errors, problems, command))
         raise SettingsError(problems) from None
     if problems:
         raise SettingsError(problems)
@@ -266,6 +269,7 @@ def _combination_problems(
     data: Mapping[str, Any],
     errors: Iterable[Mapping[str, Any]],
     known: list[str],
+    command: str,
 ) -> list[str]:
     """Check the cross-input rules once more without the fields that failed.
 
@@ -277,7 +281,7 @@ def _combination_problems(
         return []
     remaining = {key: value for key, value in data.items() if key not in invalid}
     try:
-        Settings(**remaining)
+        Settings.model_validate(remaining, context={"command": command})
     except ValidationError as exc:
         again = _describe(exc.errors(include_url=False, include_input=False))
         return [line for line in again if line not in known]

@@ -170,3 +170,45 @@ def test_action_failed_write_keeps_markdown(
         assert str(markdown) in run.summary
         served = sum(u.input_tokens + u.output_tokens for u in provider.usage_served)
         assert run.outputs["total-tokens"] == str(served)
+
+
+PROVIDER_CASES = {
+    "anthropic": ("claude-sonnet-4-5-20250929", API_KEY),
+    "openai": ("gpt-5-mini", "sk-proj-e2e-openai-key-000"),
+    "google": ("gemini-2.5-flash", "AIza-e2e-gemini-key-000000"),
+    "azure-openai": ("docs-gpt-4o", "azure-e2e-key-0000000000"),
+    "openai-compatible": ("qwen2.5-coder:14b", ""),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(PROVIDER_CASES))
+def test_action_each_provider_publishes(
+    kind: str, release_repo: RepoInfo, tmp_path: Path
+) -> None:
+    model, key = PROVIDER_CASES[kind]
+    with (
+        FakeProviderServer(kind, api_key=key or None, models=[model]) as provider,
+        FakeConfluence("cloud", token=CONFLUENCE_TOKEN) as confluence,
+    ):
+        page_id = confluence.add_page("attrs", body=HAND_TEXT, space="DOC")
+        inputs = _inputs(provider, confluence, page_id)
+        inputs.update(provider=kind, model=model, **{"api-key": key})
+        env = action_env(
+            workspace=release_repo.path,
+            home=tmp_path / "home",
+            event_name="push",
+            payload=push_payload(release_repo.old_sha, release_repo.new_sha),
+            inputs=inputs,
+            sha=release_repo.new_sha,
+        )
+        run = run_action(env)
+        assert run.returncode == 0, run.log
+        assert confluence.page(page_id)["version"] == 2
+        assert HAND_TEXT in confluence.page(page_id)["body"]
+        served = provider.usage_served
+        assert len(served) >= 2, "expected a selection and a writing call"
+        total = sum(usage.input_tokens + usage.output_tokens for usage in served)
+        assert run.outputs["total-tokens"] == str(total)
+        assert f"Provider: {kind} `{model}`" in run.summary
+        if key:
+            assert key not in run.log.replace(f"::add-mask::{key}", "")
