@@ -216,3 +216,17 @@ def test_format_size_units() -> None:
     assert format_size(512) == "512"
     assert format_size(2048) == "2.0K"
     assert format_size(3 * 1024 * 1024) == "3.0M"
+
+
+def test_extract_symbols_large_python_file() -> None:
+    body = "".join(
+        f"def function_{n}(value):\n    return value\n\n" for n in range(3_000)
+    )
+    source = f"class Big:\n    def method(self): ...\n\n{body}".encode()
+
+    symbols = extract_symbols("big.py", source)
+
+    assert len(source) > 64_000
+    assert [s.name for s in symbols[:3]] == ["Big", "function_0", "function_1"]
+    assert "method" not in [s.name for s in symbols]
+    assert len(symbols) == 40

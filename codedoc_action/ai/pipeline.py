@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -172,24 +173,27 @@ def _generate_with_ai(
         provider, budget, select_request, job, relevant, repo_map, inputs, limits
     )
 
-    outcome = select_files(
-        provider,
-        select_request,
-        repo_map=repo_map,
-        changes=relevant,
-        max_files=inputs.max_files,
-        ledger=ledger,
-        budget=budget,
-    )
-    items = build_items(
-        repo_map,
-        outcome.picks,
-        relevant,
-        inputs.changes.range.base,
-        inputs.mode,
-        limits,
-        redactions,
-    )
+    with ThreadPoolExecutor(max_workers=1) as background:
+        pending_diffs = background.submit(
+            prepare_diffs,
+            repo_map,
+            relevant,
+            inputs.changes.range.base,
+            inputs.mode,
+            limits,
+        )
+        outcome = select_files(
+            provider,
+            select_request,
+            repo_map=repo_map,
+            changes=relevant,
+            max_files=inputs.max_files,
+            ledger=ledger,
+            budget=budget,
+        )
+        diffs, diff_redactions = pending_diffs.result()
+    redactions.update(diff_redactions)
+    items = build_items(repo_map, outcome.picks, diffs, inputs.mode, limits, redactions)
     written = write_section(
         provider,
         job,
@@ -229,48 +233,63 @@ def _scrubbed(text: str, redactions: Counter[str]) -> str:
     return result.text
 
 
+def prepare_diffs(
+    repo_map: RepoMap,
+    relevant: list[ChangedFile],
+    base: str | None,
+    mode: str,
+    limits: Limits,
+) -> tuple[list[Item], Counter[str]]:
+    """Read and scrub the diffs of the relevant changes, largest change first.
+
+    The diffs do not depend on the selection, so this runs while the select
+    call is waiting for the provider.
+    """
+    redactions: Counter[str] = Counter()
+    if mode == "full" or base is None:
+        return [], redactions
+    ordered = sorted(relevant, key=lambda c: -(c.added_lines + c.removed_lines))
+    diffs = diff_items(
+        repo_map,
+        base,
+        ordered,
+        max_lines=limits.diff_file_max_lines,
+        budget_tokens=limits.call_input_tokens * (1 + limits.max_summary_calls),
+        redactions=redactions,
+    )
+    return diffs, redactions
+
+
 def build_items(
     repo_map: RepoMap,
     picks: tuple[Pick, ...],
-    relevant: list[ChangedFile],
-    base: str | None,
+    diffs: list[Item],
     mode: str,
     limits: Limits,
     redactions: Counter[str],
 ) -> list[Item]:
     """Collect the material in order of value: what fits first is kept first.
 
-    In update mode: the removed lines of the picked changed files, their full
-    text, the signatures of picked unchanged neighbours, then the diffs of the
-    other changed files. In full
-    mode, or without a base commit, the full text of every pick.
+    With diffs (update mode with a base commit): the removed lines of the
+    picked changed files, their full text, the signatures of picked unchanged
+    neighbours, then the diffs of the other changed files. Without: the full
+    text of every pick.
     """
-    if mode == "full" or base is None:
+    if mode == "full" or not diffs:
         paths = [pick.path for pick in picks]
         return file_items(repo_map, paths, redactions, limits.file_tokens)
     picked_changed = [pick.path for pick in picks if pick.changed]
     neighbours = [pick.path for pick in picks if not pick.changed]
-    by_path = {changed.path: changed for changed in relevant}
-    first = [by_path[path] for path in picked_changed if path in by_path]
-    rest = sorted(
-        (changed for changed in relevant if changed.path not in picked_changed),
-        key=lambda changed: -(changed.added_lines + changed.removed_lines),
-    )
-    diff_budget = limits.call_input_tokens * (1 + limits.max_summary_calls)
-    diffs = diff_items(
-        repo_map,
-        base,
-        first + rest,
-        max_lines=limits.diff_file_max_lines,
-        budget_tokens=diff_budget,
-        redactions=redactions,
-    )
-    picked_set = set(picked_changed)
+    diff_by_path = {item.path: item for item in diffs}
     return [
-        *(removed_lines_only(item) for item in diffs if item.path in picked_set),
+        *(
+            removed_lines_only(diff_by_path[p])
+            for p in picked_changed
+            if p in diff_by_path
+        ),
         *file_items(repo_map, picked_changed, redactions, limits.file_tokens),
         *signature_items(repo_map, neighbours, redactions),
-        *(item for item in diffs if item.path not in picked_set),
+        *(item for item in diffs if item.path not in set(picked_changed)),
     ]
 
 
