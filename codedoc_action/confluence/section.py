@@ -137,7 +137,15 @@ class CommentMarker:
     text: str
 
 
-_TEXT_BLOCK = re.compile(r"<(p|h[1-6])>(.*?)</\1>", re.DOTALL)
+# Elements whose text a comment can anchor to: paragraphs, headings, and list
+# items, task bodies and table cells that contain no nested block.
+_TEXT_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "td", "th")
+_NESTED_BLOCKS = frozenset({"p", "ul", "ol", "table", AC + "task-list"})
+_TEXT_BLOCK = re.compile(
+    r"<(p|h[1-6]|li|td|th|ac:task-body)(\s[^>]*)?>"
+    r"((?:(?!<(?:p|ul|ol|li|table|ac:task-list)[\s>/]|</\1>).)*)</\1>",
+    re.DOTALL,
+)
 _TAG_OR_CDATA = re.compile(r"(<!\[CDATA\[.*?\]\]>|<[^>]+>)", re.DOTALL)
 
 
@@ -158,8 +166,10 @@ def _old_markers(section: str) -> dict[str, list[CommentMarker]]:
     except ET.ParseError:
         return {}
     found: dict[str, list[CommentMarker]] = {}
-    for tag in ("p", "h1", "h2", "h3", "h4", "h5", "h6"):
+    for tag in (*_TEXT_TAGS, AC + "task-body"):
         for element in root.iter(tag):
+            if any(child.tag in _NESTED_BLOCKS for child in element):
+                continue
             markers = [
                 CommentMarker(marker.get(AC + "ref", ""), _visible_text(marker))
                 for marker in element.iter(AC + "inline-comment-marker")
@@ -199,10 +209,11 @@ def _wrap_markers(inner: str, markers: list[CommentMarker]) -> tuple[str, int]:
 def keep_inline_comments(old_section: str, new_section: str) -> str:
     """Re-anchor inline comments of paragraphs whose text did not change.
 
-    A paragraph or heading of ``new_section`` with the same text as a
-    commented one in ``old_section`` gets the old comment markers around the
-    same words. Comments on changed paragraphs are not carried over, and
-    Confluence then shows them as detached from the text.
+    A paragraph, heading, list item or table cell of ``new_section`` with the
+    same text as a commented one in ``old_section`` gets the old comment
+    markers around the same words. Comments on changed text, and comments
+    whose words span formatting (part bold, part plain), are not carried
+    over, and Confluence then shows them as detached from the text.
     """
     old = _old_markers(old_section)
     if not old:
@@ -211,7 +222,7 @@ def keep_inline_comments(old_section: str, new_section: str) -> str:
 
     def replace(match: re.Match[str]) -> str:
         nonlocal anchored_count
-        tag, inner = match.group(1), match.group(2)
+        tag, attributes, inner = match.group(1), match.group(2) or "", match.group(3)
         try:
             text = _visible_text(parse_fragment(inner))
         except ET.ParseError:
@@ -221,7 +232,7 @@ def keep_inline_comments(old_section: str, new_section: str) -> str:
             return match.group(0)
         inner, wrapped = _wrap_markers(inner, markers)
         anchored_count += wrapped
-        return f"<{tag}>{inner}</{tag}>"
+        return f"<{tag}{attributes}>{inner}</{tag}>"
 
     result = _TEXT_BLOCK.sub(replace, new_section)
     total = sum(len(markers) for markers in old.values())

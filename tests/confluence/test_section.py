@@ -142,6 +142,34 @@ def test_keep_inline_comments_heading_and_escaped_text() -> None:
     ) in kept
 
 
+@pytest.mark.parametrize(
+    "markdown",
+    [
+        "- first item\n- keep this item\n",
+        "| a | b |\n| - | - |\n| x | keep this item |\n",
+        "- [ ] keep this item\n- [x] done\n",
+    ],
+)
+def test_keep_inline_comments_list_and_table(markdown: str) -> None:
+    marker = (
+        '<ac:inline-comment-marker ac:ref="c-4">this item</ac:inline-comment-marker>'
+    )
+    old = render_storage(markdown).replace("this item", marker)
+    new = render_storage(markdown + "\nA new paragraph.\n")
+    kept = keep_inline_comments(old, new)
+    assert marker in kept
+    assert kept.count("ac:inline-comment-marker ac:ref") == 1
+
+
+def test_keep_inline_comments_nested_list_item_skipped() -> None:
+    old = render_storage("- outer text\n  - inner\n").replace(
+        "outer",
+        '<ac:inline-comment-marker ac:ref="c-5">outer</ac:inline-comment-marker>',
+    )
+    new = render_storage("- outer text\n  - inner\n")
+    assert keep_inline_comments(old, new) == new
+
+
 page_text = st.text(st.characters(exclude_categories=["Cs"]), max_size=200).filter(
     lambda text: "codedoc-section" not in text
 )
