@@ -1,9 +1,10 @@
 """One HTTP client per remote service: allowed hosts, timeouts and retries.
 
 Every request of a run goes through ``HttpClient``. It rejects any host that is
-not on the run's allow-list (redirects included), retries rate limits and
-server errors with ``Retry-After`` first and capped exponential backoff with
-jitter otherwise, and never puts a header value into a log line or an error.
+not on the run's allow-list and any redirect to another host, retries rate
+limits and server errors with ``Retry-After`` first and capped exponential
+backoff with jitter otherwise, and never puts a header value into a log line or
+an error.
 """
 
 from __future__ import annotations
@@ -205,7 +206,7 @@ class HttpClient:
             auth=auth,
             timeout=timeout,
             follow_redirects=True,
-            event_hooks={"request": [allowed.check]},
+            event_hooks={"request": [allowed.check], "response": [_check_redirect]},
             transport=transport,
         )
 
@@ -293,6 +294,25 @@ class HttpClient:
             response.close()
             self._sleep(delay)
             attempt += 1
+
+
+def _check_redirect(response: httpx.Response) -> None:
+    """Raise EgressError for a redirect that leaves the host of the request.
+
+    httpx drops ``Authorization`` on a cross-origin redirect but keeps custom
+    key headers such as ``x-api-key``, so following a redirect to another
+    allowed host would hand one service's key to another.
+    """
+    if not response.has_redirect_location:
+        return
+    source = response.request.url
+    target = source.join(response.headers["location"])
+    if target.host != source.host:
+        raise EgressError(
+            f"blocked a redirect from {source.host!r} to {target.host!r}: a "
+            "client follows redirects only within the host it was built for. "
+            "Set api-base-url or confluence-url to the final address."
+        )
 
 
 def _path(url: str) -> str:
