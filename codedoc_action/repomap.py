@@ -265,7 +265,7 @@ class RepoMap:
 
 
 def _parent_directories(paths: Iterable[str]) -> set[str]:
-    """Return every directory that holds a path, without trailing slashes."""
+    """Return every directory that contains a path, without trailing slashes."""
     directories: set[str] = set()
     for path in paths:
         end = path.rfind("/")

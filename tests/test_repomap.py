@@ -230,3 +230,13 @@ def test_extract_symbols_large_python_file() -> None:
     assert [s.name for s in symbols[:3]] == ["Big", "function_0", "function_1"]
     assert "method" not in [s.name for s in symbols]
     assert len(symbols) == 40
+
+
+def test_extract_symbols_without_tree_sitter(monkeypatch: pytest.MonkeyPatch) -> None:
+    from codedoc_action import symbols as symbols_module
+
+    monkeypatch.setattr(symbols_module, "_parser", lambda suffix: None)
+
+    assert names("svc/handler.go") == ["Handle", "Request", "Validate"]
+    assert names("core/lib.rs") == ["parse", "Parser", "Visit"]
+    assert names("web/old.js") == ["legacy", "Thing"]

@@ -61,7 +61,7 @@ class Budget:
     """Limits on the tokens and dollars of a run; None means no limit.
 
     ``reserve`` and ``record`` are thread-safe, so parallel summary calls can
-    share one budget: a reservation holds the call's worst case until the call
+    share one budget. A reservation counts the call's worst case until the call
     is recorded with its real usage.
     """
 

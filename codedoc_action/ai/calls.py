@@ -19,7 +19,7 @@ def call_model(
     ledger: UsageLedger,
     budget: Budget,
 ) -> Completion:
-    """Send ``request`` once the budget holds its worst case, and record the call.
+    """Reserve the worst case of ``request`` in the budget, send it, record the call.
 
     Raises ``BudgetError`` before sending when the call could overrun the budget.
     A call that fails keeps its worst case counted as spent, because a provider

@@ -1,7 +1,7 @@
 """Checks on the generated page: every named file and identifier exists at head.
 
 Code spans that look like identifiers (``Settings``, ``load_config()``,
-``Budget.reserve``) must appear as whole words in some file at head; code spans
+``Budget.reserve``) must appear as whole words in some file at head. Code spans
 and links that look like paths must be files or directories at head. Anything
 else is reported as a warning, or raised with ``strict``.
 """

@@ -1,10 +1,11 @@
 """The single entry the run calls: from a change set to the section's Markdown.
 
-Steps: map the repository, pick the files worth reading (one structured
-call), read and scrub them, write the section (summarising first when the
-material is too large for one call), link the sources and check every path
-and identifier the page names. A range without a relevant change makes no
-call at all, and ``provider=None`` writes the offline structural document.
+The steps: map the repository, then pick the files worth reading in one
+structured call, then read and scrub them. The section is written next, after
+summaries when the material is too large for one call. Last, the sources are
+linked and every path and identifier the page names is checked. A range
+without a relevant change makes no call at all, and ``provider=None`` writes
+the offline structural document.
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ class GenerationResult:
     redactions: dict[str, int]
     warnings: tuple[str, ...]
     left_out: tuple[str, ...]
-    skipped_ai: bool  # True when no relevant change made any AI call needless
+    skipped_ai: bool  # True when the range had no relevant change, so no AI call
 
 
 def generate(
@@ -279,6 +280,7 @@ def build_items(
         paths = [pick.path for pick in picks]
         return file_items(repo_map, paths, redactions, limits.file_tokens)
     picked_changed = [pick.path for pick in picks if pick.changed]
+    picked_set = set(picked_changed)
     neighbours = [pick.path for pick in picks if not pick.changed]
     diff_by_path = {item.path: item for item in diffs}
     return [
@@ -289,7 +291,7 @@ def build_items(
         ),
         *file_items(repo_map, picked_changed, redactions, limits.file_tokens),
         *signature_items(repo_map, neighbours, redactions),
-        *(item for item in diffs if item.path not in set(picked_changed)),
+        *(item for item in diffs if item.path not in picked_set),
     ]
 
 

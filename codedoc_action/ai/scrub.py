@@ -1,9 +1,9 @@
 """Secrets scrubbing for every text that goes into an AI request.
 
-Two layers find secrets. Our own patterns cover what must never leak whatever
-the context: private key blocks, passwords in connection strings, and the token
-formats of AWS, GitHub, GitLab, Slack, OpenAI, Anthropic, Google and Stripe,
-JWTs, and high-entropy string literals assigned to secret-like names. Then
+Two layers find secrets. Our own patterns cover what must never leak in any
+context. They match private key blocks, passwords in connection strings, JWTs,
+the token formats of AWS, GitHub, GitLab, Slack, OpenAI, Anthropic, Google and
+Stripe, and high-entropy string literals assigned to secret-like names. Then
 detect-secrets (the Yelp scanner, 1.5) runs its plugins and heuristic filters
 over the lines that could still hold one. Each secret is replaced by a
 placeholder such as ``[REDACTED:aws-key]``, and only counts by kind are kept.

@@ -56,7 +56,7 @@ class PickedFile(BaseModel):
 
 
 class SelectionAnswer(BaseModel):
-    """The structured answer of the selection call."""
+    """The structured output of the selection call."""
 
     model_config = ConfigDict(extra="ignore")
 
@@ -130,7 +130,7 @@ def select_files(
 ) -> SelectionOutcome:
     """Ask the model for picks and keep the valid ones, changed files first.
 
-    An answer that does not validate falls back to the largest changes, with a
+    Output that does not validate falls back to the largest changes, with a
     warning, because a missing selection should not lose the whole run.
     """
     completion = call_model(provider, request, ledger, budget)

@@ -1,9 +1,9 @@
 """Writing the section: one call when the material fits, else summaries first.
 
-Material that does not fit one write call is packed into batches, each batch
-is summarised by its own call (run in parallel, at most ``concurrency`` at a
-time, at most ``Limits.max_summary_calls`` in all), and the write call then
-composes the section from the summaries. Whatever fits neither the call size
+Material that does not fit one write call is packed into batches, and each
+batch is summarised by its own call. Those calls run in parallel, at most
+``concurrency`` at a time and ``Limits.max_summary_calls`` in all. The write
+call then composes the section from the summaries. Whatever fits neither the call size
 nor the budget is left out and listed.
 """
 
