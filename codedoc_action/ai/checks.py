@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
@@ -105,12 +105,19 @@ def check_page(
     *,
     strict: bool,
     link_prefix: str = "",
+    removed_paths: Collection[str] = (),
 ) -> list[str]:
-    """Return a warning per missing mention; raise ``StrictCheckError`` if strict."""
+    """Return a warning per missing mention; raise ``StrictCheckError`` if strict.
+
+    ``removed_paths`` (files deleted or moved away in the range) may be named
+    without a warning, so the page can say what was removed.
+    """
     mentions = page_mentions(markdown, link_prefix)
     problems: list[str] = []
     identifiers: list[str] = []
     for mention in mentions:
+        if mention.kind == "path" and mention.text in removed_paths:
+            continue
         if mention.kind == "path":
             if not _path_exists(mention.text, repo_map):
                 problems.append(

@@ -130,8 +130,23 @@ def _generate_offline(repo_map: RepoMap, inputs: GenerationInput) -> GenerationR
         source_link_template=inputs.source_link_template,
     )
     prefix = link_prefix(inputs.source_link_template, inputs.head)
-    warnings = check_page(markdown, repo_map, strict=inputs.strict, link_prefix=prefix)
+    warnings = check_page(
+        markdown,
+        repo_map,
+        strict=inputs.strict,
+        link_prefix=prefix,
+        removed_paths=removed_paths(inputs.changes),
+    )
     return GenerationResult(markdown, (), {}, tuple(warnings), (), skipped_ai=False)
+
+
+def removed_paths(changes: ChangeSet) -> set[str]:
+    """Return the paths the range deleted or moved away, which a page may name."""
+    removed = {c.path for c in changes.files if c.status == "deleted"}
+    removed |= {
+        c.old_path for c in changes.files if c.status == "renamed" and c.old_path
+    }
+    return removed
 
 
 def _generate_with_ai(
@@ -210,7 +225,13 @@ def _generate_with_ai(
         written.markdown, repo_map, sent_paths, inputs.source_link_template, warnings
     )
     prefix = link_prefix(inputs.source_link_template, inputs.head)
-    warnings += check_page(markdown, repo_map, strict=inputs.strict, link_prefix=prefix)
+    warnings += check_page(
+        markdown,
+        repo_map,
+        strict=inputs.strict,
+        link_prefix=prefix,
+        removed_paths=removed_paths(inputs.changes),
+    )
     if written.left_out:
         warnings.append(
             f"{len(written.left_out)} files did not fit the calls or the budget and "

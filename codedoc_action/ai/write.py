@@ -285,7 +285,9 @@ def summarise_in_batches(
             job, SUMMARY_TASK, blocks, "summarise", limits.summary_output_tokens
         )
         text = call_model(provider, request, ledger, budget).text.strip()
-        label = ", ".join(item.path for item in batch)
+        label = ", ".join(item.path for item in batch[:5])
+        if len(batch) > 5:
+            label += f" and {len(batch) - 5} more files"
         return Item(label, "summary", text, estimate_tokens(text))
 
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:

@@ -130,3 +130,14 @@ def test_check_page_template_links(repo_map: RepoMap) -> None:
 
     assert len(warnings) == 1
     assert "MISSING.md" in warnings[0]
+
+
+def test_check_page_allows_removed_paths(repo_map: RepoMap) -> None:
+    markdown = "`src/billing/legacy.py` was removed; `src/billing/tax.py` too.\n"
+
+    warnings = check_page(
+        markdown, repo_map, strict=False, removed_paths={"src/billing/legacy.py"}
+    )
+
+    assert len(warnings) == 1
+    assert "src/billing/tax.py" in warnings[0]

@@ -374,3 +374,15 @@ def test_generate_unknown_model_is_provider_error(
 
     assert budget.remaining_tokens() is not None
     assert budget.spent_tokens > 0
+
+
+def test_generate_offline_strict_with_deletion(tmp_path: Path) -> None:
+    root = init_repo(tmp_path / "repo")
+    base = commit(root, {"old.py": "def gone():\n    pass\n", "keep.py": "x = 1\n"})
+    head = commit(root, {"old.py": None, "keep.py": "x = 2\n"}, "remove")
+    inputs = make_input(root, change_set(root, base, head), strict=True)
+
+    result = generate(None, inputs, UsageLedger(), Budget())
+
+    assert "old.py" in result.markdown
+    assert result.warnings == ()
