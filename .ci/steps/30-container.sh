@@ -27,6 +27,9 @@ BASE_IMAGE=docker.io/library/debian:bookworm-slim
 IMAGE=${CODEDOC_IMAGE:-localhost/codedoc-action:ci}
 PYTHON=${PYTHON:-.venv/bin/python}
 PODMAN_BUILD_FLAGS=(--isolation=chroot --cgroup-manager=cgroupfs --pull=never)
+# Scratch space for the rootfs and the build's pip settings, removed on exit.
+WORK=$(mktemp -d /var/tmp/codedoc-container.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
 
 log() {
     echo "-- $*"
@@ -126,9 +129,8 @@ build_base() {
         log "reusing base image $BASE_IMAGE"
         return
     fi
-    local mirror rootfs started
+    local mirror rootfs=$WORK/rootfs started
     mirror=${CODEDOC_DEBIAN_MIRROR:-$(apt_source_uri bookworm)}
-    rootfs=$(mktemp -d /var/tmp/codedoc-rootfs.XXXXXX)
     log "debootstrap bookworm from $mirror"
     started=$(date +%s)
     debootstrap --variant=minbase bookworm "$rootfs" "$mirror" >/dev/null
@@ -145,11 +147,11 @@ build_base() {
 # pip.conf that points at it are mounted on /mnt. That folder is empty in every
 # Debian image, so no mount point is left behind in any layer.
 host_ca_flags() {
-    local folder
+    local folder=$WORK/pip
     if ! compgen -G '/usr/local/share/ca-certificates/*.crt' >/dev/null; then
         return
     fi
-    folder=$(mktemp -d /var/tmp/codedoc-pip.XXXXXX)
+    mkdir -p "$folder"
     cp /etc/ssl/certs/ca-certificates.crt "$folder/ca.crt"
     printf '[global]\ncert = /mnt/ca.crt\n' >"$folder/pip.conf"
     chmod -R a+rX "$folder"
