@@ -217,6 +217,10 @@ class Result:
     seconds: float = 0.0
     source: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CONSTRUCTS, 0))
     found: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CONSTRUCTS, 0))
+    # Per file: (source counts, output counts or None when conversion failed).
+    per_file: list[tuple[dict[str, int], dict[str, int] | None]] = field(
+        default_factory=list
+    )
 
 
 def measure(name: str, convert: Converter, corpus: list[tuple[Path, str]]) -> Result:
@@ -232,16 +236,19 @@ def measure(name: str, convert: Converter, corpus: list[tuple[Path, str]]) -> Re
         for construct in CONSTRUCTS:
             result.source[construct] += counts[construct]
         if output is None:
+            result.per_file.append((counts, None))
             continue
         result.converted += 1
         result.well_formed += is_well_formed(output)
         try:
             root = parse_fragment(output)
         except ET.ParseError:
+            result.per_file.append((counts, None))
             continue
         result.well_formed_entities += 1
         result.raw_html += has_raw_html(root)
         found = output_counts(root)
+        result.per_file.append((counts, found))
         for construct in CONSTRUCTS:
             result.found[construct] += min(found[construct], counts[construct])
     result.seconds = min(_timed_pass(convert, corpus) for _ in range(3))
@@ -286,6 +293,7 @@ def report(results: list[Result]) -> str:
                 [share(r.found[construct], r.source[construct]) for r in results],
             )
         )
+    rows.extend(_shared_file_rows(results, share))
     rows.append(
         ("seconds for the corpus (best of 3)", [f"{r.seconds:.2f}" for r in results])
     )
@@ -298,6 +306,31 @@ def report(results: list[Result]) -> str:
             lines.append(f"Speed ratio {other.name} / {results[0].name}: "
                          f"{other.seconds / baseline:.2f}")  # fmt: skip
     return "\n".join(lines)
+
+
+def _shared_file_rows(
+    results: list[Result], share: Callable[[int, int], str]
+) -> list[tuple[str, list[str]]]:
+    """Return the preserved shares over the files that every converter read."""
+    both = [
+        all(result.per_file[index][1] is not None for result in results)
+        for index in range(results[0].files)
+    ]
+    rows = [(f"files every converter read: {sum(both)}", ["" for _ in results])]
+    for construct in CONSTRUCTS:
+        cells = []
+        for result in results:
+            kept = [
+                pair for pair, read in zip(result.per_file, both, strict=True) if read
+            ]
+            source = sum(counts[construct] for counts, _ in kept)
+            found = sum(
+                min(counts[construct], (output or {}).get(construct, 0))
+                for counts, output in kept
+            )
+            cells.append(share(found, source))
+        rows.append((f"{construct} preserved, in those files", cells))
+    return rows
 
 
 def machine() -> str:
