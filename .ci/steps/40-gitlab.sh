@@ -19,6 +19,11 @@ if ! command -v rsync >/dev/null 2>&1; then
     $sudo_cmd apt-get install -y -qq --no-install-recommends rsync
 fi
 
+if ! command -v npm >/dev/null 2>&1; then
+    echo "npm not found: install Node.js 18 or 20 with npm (Debian: apt-get install npm)" >&2
+    exit 1
+fi
+
 if [ ! -x "$tools/node_modules/.bin/gitlab-ci-local" ] \
     || [ "$("$tools/node_modules/.bin/gitlab-ci-local" --version)" != "$version" ]; then
     echo "installing gitlab-ci-local $version into $tools"

@@ -143,3 +143,16 @@ def test_should_publish_local_run(tmp_path: Path) -> None:
     decision, reason = should_publish(publishing(publish_branch="main"), env)
     assert not decision
     assert "work" in reason
+
+
+def test_should_publish_comment_on_push_still_publishes(tmp_path: Path) -> None:
+    # One workflow may serve pull requests (comment) and pushes (publish).
+    decision, _ = should_publish(publishing(comment="true"), github_push_env(tmp_path))
+    assert decision
+
+
+def test_should_publish_github_merge_queue_branch(tmp_path: Path) -> None:
+    ref = "refs/heads/gh-readonly-queue/master/pr-104-abc"
+    decision, reason = should_publish(publishing(), github_push_env(tmp_path, ref))
+    assert not decision
+    assert "gh-readonly-queue" in reason
