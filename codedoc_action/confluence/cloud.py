@@ -115,9 +115,11 @@ class CloudClient:
         site_root = self.site_url.removesuffix("/wiki")
         try:
             response = self._http.request("GET", site_root + "/_edge/tenant_info")
-        except httpx.HTTPError:
+        except httpx.HTTPError as exc:
+            logger.debug("reading tenant_info failed: %s", type(exc).__name__)
             return None
         if response.status_code != 200:
+            logger.debug("tenant_info returned %d", response.status_code)
             return None
         try:
             cloud_id = response.json().get("cloudId")
