@@ -23,7 +23,15 @@ from codedoc_action.confluence.languages import Flavor, confluence_language
 from codedoc_action.confluence.readback import storage_to_markdown
 from codedoc_action.confluence.xhtml import cdata, escape_attribute, escape_text
 
-__all__ = ["ALERT_MACROS", "render_storage", "slugify", "storage_to_markdown"]
+__all__ = [
+    "ALERT_MACROS",
+    "StorageRenderer",
+    "anchor_macro",
+    "is_allowed_url",
+    "render_storage",
+    "slugify",
+    "storage_to_markdown",
+]
 
 # GitHub alert kind -> (Confluence macro, panel background or "").
 # GitHub draws NOTE blue, TIP green, IMPORTANT purple, WARNING yellow and
