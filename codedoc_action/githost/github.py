@@ -101,6 +101,14 @@ class GitHubHost:
                 f"GitHub API request for {self.repository} failed: "
                 f"{type(exc).__name__}; check that the API URL is reachable"
             ) from exc
+        except (AssertionError, TypeError, KeyError, ValueError) as exc:
+            # PyGithub raises these on a response it cannot use: a redirect,
+            # an empty or non-JSON body, or a page link to another host.
+            raise GitHostError(
+                f"GitHub API for {self.repository} returned a response PyGithub "
+                f"cannot use ({type(exc).__name__}); check GITHUB_API_URL points "
+                "at the API, not a proxy or web page"
+            ) from exc
 
     def _repo(self) -> Any:
         return self._github.get_repo(self.repository)
