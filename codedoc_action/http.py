@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import requests
+import requests.adapters
 
 from codedoc_action.errors import EgressError, SettingsError
 
@@ -313,6 +315,51 @@ def _check_redirect(response: httpx.Response) -> None:
             "client follows redirects only within the host it was built for. "
             "Set api-base-url or confluence-url to the final address."
         )
+
+
+class _AllowListAdapter(requests.adapters.HTTPAdapter):
+    """Check every request a ``requests`` session sends against the allow-list."""
+
+    def __init__(self, allowed: HostAllowList) -> None:
+        super().__init__()
+        self._allowed = allowed
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
+        host = httpx.URL(request.url or "").host
+        if host not in self._allowed:
+            allowed = ", ".join(self._allowed) or "none"
+            raise EgressError(
+                f"blocked a request to {host!r}: it is not one of the hosts this "
+                f"run may contact ({allowed})"
+            )
+        return super().send(request, *args, **kwargs)
+
+
+def _reject_requests_redirect(response: requests.Response, **_: Any) -> None:
+    if not response.is_redirect:
+        return
+    source = httpx.URL(response.url)
+    target = source.join(response.headers.get("location", ""))
+    if target.host != source.host:
+        raise EgressError(
+            f"blocked a redirect from {source.host!r} to {target.host!r}: the "
+            "Git host API must answer on the host it was configured with"
+        )
+
+
+def guarded_session(allowed: HostAllowList) -> requests.Session:
+    """Return a ``requests`` session held to the same rules as ``HttpClient``.
+
+    For client libraries built on ``requests`` (python-gitlab): every request
+    must go to an allowed host, and no redirect may leave the host, because
+    requests keeps custom token headers such as ``PRIVATE-TOKEN`` across hosts.
+    """
+    session = requests.Session()
+    adapter = _AllowListAdapter(allowed)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.hooks["response"].append(_reject_requests_redirect)
+    return session
 
 
 def _path(url: str) -> str:

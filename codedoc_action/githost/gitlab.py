@@ -18,7 +18,7 @@ from pydantic import SecretStr
 from codedoc_action.changes.model import ChangedFile, CommitRange, FileStatus
 from codedoc_action.errors import GitHostError
 from codedoc_action.githost.base import HostListing, check_api_host
-from codedoc_action.http import HostAllowList
+from codedoc_action.http import HostAllowList, guarded_session
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +60,8 @@ class GitLabHost:
             job_token=secret if job_token else None,
             timeout=timeout,
             retry_transient_errors=True,
+            # requests would follow a redirect to any host with PRIVATE-TOKEN.
+            session=guarded_session(allowed),
         )
 
     def close(self) -> None:
