@@ -111,6 +111,13 @@ class PullRequestComments:
                 f"could not {action} {self._label()} at "
                 f"{self.pull_request.api_url}: {type(exc).__name__}"
             ) from exc
+        except AssertionError as exc:
+            # PyGithub asserts that pagination links stay on the API host.
+            raise GitHostError(
+                f"GitHub sent an unexpected response while trying to {action} "
+                f"{self._label()} (PyGithub check failed: {exc}); check that "
+                "GITHUB_API_URL names the API host that serves the links"
+            ) from exc
 
 
 def _first_marked(issue: Any, marker: str) -> Any:

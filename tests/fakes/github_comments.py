@@ -140,6 +140,7 @@ class FakeGitHub(FakeServer):
     prefix: str = ""
     comments: dict[int, list[Comment]] = field(default_factory=dict)
     bot: str = "github-actions[bot]"
+    link_host: str = "127.0.0.1"  # the host named in pagination links
 
     def __post_init__(self) -> None:
         FakeServer.__init__(self)
@@ -247,7 +248,8 @@ class FakeGitHub(FakeServer):
         chunk = comments[(page - 1) * per_page : page * per_page]
         headers = {}
         if page * per_page < len(comments):
-            path = f"{self.api_url}/repos/{self.repository}/issues/{number}/comments"
+            origin = f"http://{self.link_host}:{self.port}{self.prefix}"
+            path = f"{origin}/repos/{self.repository}/issues/{number}/comments"
             link = f"{path}?per_page={per_page}&page={page + 1}"
             headers["Link"] = f'<{link}>; rel="next"'
         payload = [self._comment_json(number, c) for c in chunk]

@@ -219,3 +219,18 @@ def test_post_review_github_long_diff_fits_limit(
     assert len(body) <= 65_536
     assert "The diff was cut after" in body
     assert "| stage | model |" in body
+
+
+def test_post_review_github_link_to_other_host(
+    fake_github: FakeGitHub, tmp_path: Path
+) -> None:
+    for index in range(3):
+        fake_github.add_comment(7, f"remark {index}")
+    fake_github.link_host = "localhost"
+    env = github_pull_env(tmp_path, fake_github.api_url)
+    with pytest.raises(GitHostError) as caught:
+        post(env)
+    assert "localhost" in str(caught.value)
+    hosts = {r.headers.get("host") for r in fake_github.requests}
+    assert hosts == {f"127.0.0.1:{fake_github.port}"}
+    assert len(fake_github.comments[7]) == 3
