@@ -112,12 +112,12 @@ def test_keep_inline_comments_unchanged_paragraph() -> None:
         '<ac:inline-comment-marker ac:ref="c-1">make and</ac:inline-comment-marker>',
     )
     new = render_storage("New intro.\n\nThe build uses make and ninja.\n\nEnd.")
-    kept = keep_inline_comments(old, new)
+    result = keep_inline_comments(old, new)
     assert (
         '<p>The build uses <ac:inline-comment-marker ac:ref="c-1">make and'
         "</ac:inline-comment-marker> ninja.</p>"
-    ) in kept
-    assert "<p>New intro.</p>" in kept
+    ) in result
+    assert "<p>New intro.</p>" in result
 
 
 def test_keep_inline_comments_changed_paragraph_dropped() -> None:
@@ -135,11 +135,11 @@ def test_keep_inline_comments_heading_and_escaped_text() -> None:
         "</ac:inline-comment-marker>",
     )
     new = render_storage("## Use List<T> & co")
-    kept = keep_inline_comments(old, new)
+    result = keep_inline_comments(old, new)
     assert (
         '<ac:inline-comment-marker ac:ref="c-3">List&lt;T&gt;'
         "</ac:inline-comment-marker>"
-    ) in kept
+    ) in result
 
 
 @pytest.mark.parametrize(
@@ -156,9 +156,9 @@ def test_keep_inline_comments_list_and_table(markdown: str) -> None:
     )
     old = render_storage(markdown).replace("this item", marker)
     new = render_storage(markdown + "\nA new paragraph.\n")
-    kept = keep_inline_comments(old, new)
-    assert marker in kept
-    assert kept.count("ac:inline-comment-marker ac:ref") == 1
+    result = keep_inline_comments(old, new)
+    assert marker in result
+    assert result.count("ac:inline-comment-marker ac:ref") == 1
 
 
 def test_keep_inline_comments_nested_list_item_skipped() -> None:
