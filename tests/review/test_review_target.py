@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from codedoc_action.errors import EventError
+from codedoc_action.errors import EventError, GitHostError
 from codedoc_action.http import HostAllowList
 from codedoc_action.review import (
     allow_review_host,
@@ -148,3 +148,20 @@ def test_missing_secrets_from_settings_and_inputs() -> None:
     assert missing_secrets({"confluence-url": "https://c.example"}) == [
         "confluence-token"
     ]
+
+
+def test_find_review_target_gitlab_relative_url_root() -> None:
+    env = gitlab_mr_env("https://example.com/gitlab/api/v4")
+    target = find_review_target(env)
+    assert target is not None
+    assert target.merge_request is not None
+    assert target.merge_request.server_url == "https://example.com/gitlab"
+
+
+def test_find_review_target_gitlab_without_urls() -> None:
+    env = gitlab_mr_env("https://gitlab.example/api/v4")
+    del env["CI_API_V4_URL"]
+    del env["CI_SERVER_URL"]
+    with pytest.raises(GitHostError) as caught:
+        find_review_target(env)
+    assert "CI_API_V4_URL" in str(caught.value)
