@@ -17,6 +17,7 @@ from codedoc_action.ci.events import CiEvent, event_from_env
 from codedoc_action.ci.platform import Platform
 from codedoc_action.confluence.model import PageState, SectionRecord
 from codedoc_action.confluence.publish import (
+    GATEWAY_URL,
     Publisher,
     open_publisher,
     render_page_preview,
@@ -125,7 +126,10 @@ class Pipeline:
         if settings.provider != "offline":
             self.provider = create_provider(settings, self.allowed)
         if settings.confluence_url and settings.confluence_token is not None:
-            self.publisher = open_publisher(settings, self.allowed)
+            # Scoped Cloud tokens go through Atlassian's API gateway; an egress
+            # proxy in front of it can be named here.
+            gateway = self.env.get("CODEDOC_ATLASSIAN_API_URL") or GATEWAY_URL
+            self.publisher = open_publisher(settings, self.allowed, gateway_url=gateway)
         # The Git host's API is the third kind of host a run may contact.
         for url in (event.api_url, event.server_url):
             if url:

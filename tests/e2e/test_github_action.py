@@ -212,3 +212,44 @@ def test_action_each_provider_publishes(
         assert f"Provider: {kind} `{model}`" in run.summary
         if key:
             assert key not in run.log.replace(f"::add-mask::{key}", "")
+
+
+@pytest.mark.parametrize("site", ["cloud-scoped", "datacenter"])
+def test_action_confluence_site_kinds(
+    site: str, release_repo: RepoInfo, tmp_path: Path
+) -> None:
+    kind = "datacenter" if site == "datacenter" else "cloud"
+    with (
+        FakeProviderServer("anthropic", api_key=API_KEY, models=[MODEL]) as provider,
+        FakeConfluence(
+            kind, token=CONFLUENCE_TOKEN, scoped=site == "cloud-scoped"
+        ) as confluence,
+    ):
+        page_id = confluence.add_page("attrs", body=HAND_TEXT, space="DOC")
+        inputs = _inputs(provider, confluence, page_id)
+        if kind == "datacenter":
+            inputs["confluence-user"] = ""
+            inputs["confluence-page"] = (
+                f"{confluence.base_url}/pages/viewpage.action?pageId={page_id}"
+            )
+        env = action_env(
+            workspace=release_repo.path,
+            home=tmp_path / "home",
+            event_name="push",
+            payload=push_payload(release_repo.old_sha, release_repo.new_sha),
+            inputs=inputs,
+            sha=release_repo.new_sha,
+        )
+        env["CODEDOC_ATLASSIAN_API_URL"] = confluence.gateway_url
+        first = run_action(env)
+        assert first.returncode == 0, first.log
+        page = confluence.page(page_id)
+        assert page["version"] == 2
+        assert HAND_TEXT in page["body"]
+        stored = next(iter(confluence.properties(page_id).values()))
+        assert stored["commit"] == release_repo.new_sha
+        if kind == "datacenter":
+            assert confluence.versions(page_id)[-1]["minorEdit"] is True
+        second = run_action(env)
+        assert second.returncode == 0, second.log
+        assert confluence.page(page_id)["version"] == 2
