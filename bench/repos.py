@@ -59,7 +59,11 @@ def _init(root: Path) -> None:
 def _download(name: str, version: str) -> Path:
     folder = CACHE / "sdists"
     folder.mkdir(parents=True, exist_ok=True)
-    found = [p for p in folder.iterdir() if p.name.lower().startswith(f"{name}-{version}".lower())]
+    found = [
+        p
+        for p in folder.iterdir()
+        if p.name.lower().startswith(f"{name}-{version}".lower())
+    ]
     if found:
         return found[0]
     subprocess.run(
@@ -67,7 +71,11 @@ def _download(name: str, version: str) -> Path:
          "--no-binary", ":all:", f"{name}=={version}", "-d", str(folder)],
         check=True,
     )  # fmt: skip
-    return next(p for p in folder.iterdir() if p.name.lower().startswith(f"{name}-{version}".lower()))
+    return next(
+        p
+        for p in folder.iterdir()
+        if p.name.lower().startswith(f"{name}-{version}".lower())
+    )
 
 
 def _unpack(archive: Path, root: Path) -> None:
@@ -78,9 +86,11 @@ def _unpack(archive: Path, root: Path) -> None:
         members = tar.getmembers()
         prefix = members[0].name.split("/", 1)[0] + "/"
         for member in members:
-            if not member.name.startswith(prefix) or not (member.isfile() or member.isdir()):
+            if not member.name.startswith(prefix) or not (
+                member.isfile() or member.isdir()
+            ):
                 continue
-            member.name = member.name[len(prefix):]
+            member.name = member.name[len(prefix) :]
             if member.name:
                 tar.extract(member, root, filter="data")
 
@@ -106,7 +116,9 @@ def package_scenarios(name: str, old: str, new: str) -> list[Scenario]:
     base, release, *one_commit = marker.read_text().split()
     scenarios = [Scenario(f"{name} {old}..{new}", root, base, release, "release")]
     for index, head in enumerate(one_commit):
-        scenarios.append(Scenario(f"{name} one-commit {index + 1}", root, base, head, "one-commit"))
+        scenarios.append(
+            Scenario(f"{name} one-commit {index + 1}", root, base, head, "one-commit")
+        )
     return scenarios
 
 
@@ -117,8 +129,15 @@ def _one_commit_ranges(root: Path, base: str, release: str) -> list[str]:
     neither a typo fix nor a rewrite.
     """
     numstat = git(
-        root, "diff", "--numstat", "--no-renames", "--diff-filter=M", base, release,
-        "--", "*.py",
+        root,
+        "diff",
+        "--numstat",
+        "--no-renames",
+        "--diff-filter=M",
+        base,
+        release,
+        "--",
+        "*.py",
     ).splitlines()
     sized = sorted(
         (int(added) + int(removed), path)
@@ -139,7 +158,12 @@ def _one_commit_ranges(root: Path, base: str, release: str) -> list[str]:
 
 def _module_text(number: int, generation: int) -> str:
     rng = random.Random(number * 7 + generation)
-    lines = [f'"""Module {number}: handlers for area {number % 97}."""', "", "import os", ""]
+    lines = [
+        f'"""Module {number}: handlers for area {number % 97}."""',
+        "",
+        "import os",
+        "",
+    ]
     for function in range(rng.randint(3, 6)):
         name = f"handle_{number}_{function}"
         lines += [
@@ -153,7 +177,11 @@ def _module_text(number: int, generation: int) -> str:
         ]
     lines += [f"class Service{number}:", f"    version = {generation}", ""]
     if generation:
-        lines += [f"def added_in_{generation}_{number}(value):", "    return value * 2", ""]
+        lines += [
+            f"def added_in_{generation}_{number}(value):",
+            "    return value * 2",
+            "",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -176,10 +204,14 @@ def synthetic_scenario(files: int = 50_000, changed: int = 5_000) -> Scenario:
         head = git(root, "rev-parse", "main")
         marker.write_text(f"{base}\n{head}\n")
     base, head = marker.read_text().split()
-    return Scenario(f"synthetic {files:,} files, {changed:,} changed", root, base, head, "synthetic")
+    return Scenario(
+        f"synthetic {files:,} files, {changed:,} changed", root, base, head, "synthetic"
+    )
 
 
-def _commit_stream(paths: list[str], numbers: range, generation: int, parent: str | None) -> str:
+def _commit_stream(
+    paths: list[str], numbers: range, generation: int, parent: str | None
+) -> str:
     mark = ":1" if parent is None else ":2"
     parts = [
         "commit refs/heads/main\n",

@@ -2,10 +2,10 @@
 
 Run from the repository root: ``python bench/tokens.py`` (``--help`` for
 options). Each scenario runs in a fresh process so peak memory is its own.
-The provider is the deterministic fake from the tests: with no delay the
-wall time of ``generate`` is the time spent outside AI calls; with a delay of
-2 s per call the wall time is compared with the ideal, the longest chain of
-calls (select, the summary rounds at the concurrency bound, write).
+The provider is the deterministic fake from the tests. With no delay, the
+wall time of ``generate`` is the time spent outside AI calls. With a delay of
+2 s per call, the wall time is compared with the ideal: the longest chain of
+calls, which is select, the summary rounds at the concurrency bound, and write.
 All token figures use the same offline estimate (UTF-8 bytes / 3.2 * 1.15).
 """
 
@@ -65,7 +65,8 @@ def _inputs(scenario: Scenario, changes: object) -> GenerationInput:
 
 def _text_tokens(root: Path, head: str, only: set[str] | None = None) -> int:
     entries = [
-        e for e in list_tree(root, head)
+        e
+        for e in list_tree(root, head)
         if not is_secret_file(e.path) and (only is None or e.path in only)
     ]
     total = 0
@@ -83,13 +84,17 @@ def measure(scenario: Scenario, delay: float) -> dict[str, object]:
     """Run one scenario; called in a fresh process."""
     logging.disable(logging.WARNING)
     started = time.perf_counter()
-    changes = list_changes(Git(scenario.root), CommitRange(scenario.base, scenario.head, "bench"))
+    changes = list_changes(
+        Git(scenario.root), CommitRange(scenario.base, scenario.head, "bench")
+    )
     list_seconds = time.perf_counter() - started
 
     provider = FakeProvider(models=("fake-model",))
     ledger = UsageLedger()
     started = time.perf_counter()
-    result = generate(provider, _inputs(scenario, changes), ledger, Budget(), concurrency=CONCURRENCY)
+    result = generate(
+        provider, _inputs(scenario, changes), ledger, Budget(), concurrency=CONCURRENCY
+    )
     outside_seconds = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     git_peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -101,7 +106,13 @@ def measure(scenario: Scenario, delay: float) -> dict[str, object]:
         slow = FakeProvider(models=("fake-model",), delay_seconds=delay)
         slow_ledger = UsageLedger()
         started = time.perf_counter()
-        generate(slow, _inputs(scenario, changes), slow_ledger, Budget(), concurrency=CONCURRENCY)
+        generate(
+            slow,
+            _inputs(scenario, changes),
+            slow_ledger,
+            Budget(),
+            concurrency=CONCURRENCY,
+        )
         wall = time.perf_counter() - started
         summaries = sum(1 for call in slow_ledger.calls if call.stage == "summarise")
         others = len(slow_ledger.calls) - summaries
@@ -152,7 +163,9 @@ def machine() -> str:
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-    return f"{os.cpu_count()} cores (nproc), CPU {cpu}, Python {platform.python_version()}"
+    return (
+        f"{os.cpu_count()} cores (nproc), CPU {cpu}, Python {platform.python_version()}"
+    )
 
 
 def table(rows: list[dict[str, object]]) -> str:
@@ -160,7 +173,7 @@ def table(rows: list[dict[str, object]]) -> str:
         "| scenario | files | changed | sent | whole repo | changed in full | "
         "cut vs whole | cut vs changed | calls | left out | outside AI s | "
         "peak MB (git) | wall / ideal s |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |",
+        "| --- " + "| ---: " * 7 + "| --- " + "| ---: " * 4 + "|",
     ]
     for row in rows:
         calls = ", ".join(f"{k} {v}" for k, v in row["calls"].items()) or "none"  # type: ignore[union-attr]
@@ -197,16 +210,29 @@ def summary(rows: list[dict[str, object]]) -> str:
             f"{median('one-commit', 'reduction_vs_whole'):.1%}",
             f"- median cut vs whole repository, release ranges: "
             f"{median('release', 'reduction_vs_whole'):.1%}",
-            f"- worst wall time / ideal: {max(ratios):.3f}" if ratios else "- no timed runs",
+            f"- worst wall time / ideal: {max(ratios):.3f}"
+            if ratios
+            else "- no timed runs",
         ]
     )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--delay", type=float, default=2.0, help="seconds per fake AI call in the timed run; 0 skips it")
-    parser.add_argument("--skip-synthetic", action="store_true", help="leave out the 50,000-file repository")
-    parser.add_argument("--only", default="", help="run only scenarios whose name contains this text")
+    parser.add_argument(
+        "--delay",
+        type=float,
+        default=2.0,
+        help="seconds per fake AI call in the timed run; 0 skips it",
+    )
+    parser.add_argument(
+        "--skip-synthetic",
+        action="store_true",
+        help="leave out the 50,000-file repository",
+    )
+    parser.add_argument(
+        "--only", default="", help="run only scenarios whose name contains this text"
+    )
     arguments = parser.parse_args()
 
     scenarios = [s for package in PACKAGES for s in package_scenarios(*package)]

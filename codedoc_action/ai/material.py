@@ -112,25 +112,25 @@ def file_items(
 
     A file over ``max_tokens`` keeps its first lines and then the signatures
     of all its top-level symbols, so a large module still shows its interface.
+    The cut happens before scrubbing, so text that is not sent is not scanned.
     """
     texts = list(repo_map.read_text(paths).items())
-    items = _scrubbed_items(texts, "file", redactions)
-    if max_tokens is None:
-        return items
-    return [cap_file_item(item, max_tokens) for item in items]
+    if max_tokens is not None:
+        texts = [(path, cap_file_text(path, text, max_tokens)) for path, text in texts]
+    return _scrubbed_items(texts, "file", redactions)
 
 
-def cap_file_item(item: Item, max_tokens: int) -> Item:
+def cap_file_text(path: str, text: str, max_tokens: int) -> str:
     """Cut a long file to its head plus the signatures of all its symbols."""
-    if item.tokens <= max_tokens:
-        return item
+    if estimate_tokens(text) <= max_tokens:
+        return text
     signatures = "\n".join(
-        symbol.signature for symbol in extract_symbols(item.path, item.text.encode())
+        symbol.signature for symbol in extract_symbols(path, text.encode())
     )
     head_budget = max(max_tokens - estimate_tokens(signatures), max_tokens // 2)
     kept: list[str] = []
     used = 0
-    lines = item.text.splitlines()
+    lines = text.splitlines()
     for line in lines:
         cost = estimate_tokens(line + "\n")
         if used + cost > head_budget:
@@ -141,10 +141,10 @@ def cap_file_item(item: Item, max_tokens: int) -> Item:
         f"[... {len(lines) - len(kept)} more lines cut; the top-level "
         "signatures of the whole file follow]"
     )
-    text = "\n".join([*kept, note, signatures])
-    if estimate_tokens(text) > max_tokens:
-        text = text[: int(max_tokens * 3.2 / 1.15)]
-    return Item(item.path, item.kind, text, estimate_tokens(text))
+    capped = "\n".join([*kept, note, signatures])
+    if estimate_tokens(capped) > max_tokens:
+        capped = capped[: int(max_tokens * 3.2 / 1.15)]
+    return capped
 
 
 def signature_items(
