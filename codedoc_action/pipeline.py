@@ -15,9 +15,9 @@ from codedoc_action.changes.model import ChangeSet
 from codedoc_action.changes.range import NothingToDo
 from codedoc_action.ci.events import CiEvent, event_from_env
 from codedoc_action.ci.platform import Platform
+from codedoc_action.confluence.cloud import GATEWAY_URL
 from codedoc_action.confluence.model import PageState, SectionRecord
 from codedoc_action.confluence.publish import (
-    GATEWAY_URL,
     Publisher,
     open_publisher,
     render_page_preview,
