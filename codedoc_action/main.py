@@ -102,6 +102,7 @@ def main(
         command, job, flags = parse_flags(argv)
     except SystemExit as exc:  # argparse already printed the usage error
         return 2 if exc.code not in (0, None) else 0
+    job = job or environ.get("CODEDOC_JOB") or None
     _mask_raw_secrets(platform, secrets, flags, environ)
     try:
         set_limits(limits_from_env(environ))
@@ -109,6 +110,10 @@ def main(
         _mask_settings(platform, secrets, [settings, *(j.settings for j in jobs)])
         return _dispatch(command, settings, jobs, platform, environ)
     except SettingsError as exc:
+        notice = _fork_notice(flags, environ)
+        if notice:
+            logger.warning("%s", notice)
+            return 0
         logger.error("%s", secrets.redact(str(exc)))
         return exc.exit_code
     except CodedocError as exc:
@@ -126,6 +131,23 @@ def main(
             secrets.redact(detail),
         )
         return 1
+
+
+def _fork_notice(flags: Mapping[str, str], env: Mapping[str, str]) -> str | None:
+    """Return the skip notice for a fork's pull request run without secrets.
+
+    Such runs get no secrets by design, so the missing key is not the user's
+    mistake: the run is skipped with exit 0 instead of failing on settings.
+    """
+    from codedoc_action.review import fork_without_secrets
+
+    raw = merge_sources(
+        flags, inputs_from_github_env(env), inputs_from_codedoc_env(env)
+    )
+    try:
+        return fork_without_secrets(env, raw)
+    except CodedocError:
+        return None
 
 
 def _dispatch(

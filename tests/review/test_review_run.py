@@ -10,8 +10,6 @@ import io
 import json
 from pathlib import Path
 
-import pytest
-
 from codedoc_action.main import main
 from codedoc_action.review import review_marker
 from tests.fakes.github_comments import FakeGitHub
@@ -87,10 +85,6 @@ def test_review_run_token_never_printed(
     assert fake_github.comments.get(7, []) == []
 
 
-# NOTE: main validates the inputs before the pipeline asks
-# fork_without_secrets, so an empty api-key still ends with exit 2. main must
-# check fork_without_secrets(env, raw_inputs) when validation fails.
-@pytest.mark.xfail(strict=True, reason="main checks the fork after validation")
 def test_review_run_fork_without_key_exits_zero(
     fake_github: FakeGitHub, tmp_path: Path
 ) -> None:
