@@ -18,6 +18,7 @@ from tests.e2e.action_env import ActionRun, action_env, push_payload, run_action
 from tests.fakes.confluence import FakeConfluence
 from tests.fakes.providers import FakeProviderServer
 from tests.gitrepo import RepoInfo, commit_files, init_repo
+from tests.security.servers import RecordingServer
 
 API_KEY = "sk-ant-sec-0123456789abcdefSECRET"
 CONFLUENCE_TOKEN = "ATATT-sec-confluence-token-SECRET-77"
@@ -79,25 +80,34 @@ class Scene:
     home: Path
     provider: FakeProviderServer
     confluence: FakeConfluence
+    github_api: RecordingServer
     page_id: str
     inputs: dict[str, str] = field(default_factory=dict)
     extra_env: dict[str, str] = field(default_factory=dict)
 
-    def env(self) -> dict[str, str]:
+    def env(
+        self,
+        workspace: Path | None = None,
+        payload: Mapping[str, object] | None = None,
+    ) -> dict[str, str]:
+        """Return the step's environment; the defaults push old..new of the repo."""
         env = action_env(
-            workspace=self.repo.path,
+            workspace=workspace or self.repo.path,
             home=self.home,
             event_name="push",
-            payload=push_payload(self.repo.old_sha, self.repo.new_sha),
+            payload=payload or push_payload(self.repo.old_sha, self.repo.new_sha),
             inputs=self.inputs,
             sha=self.repo.new_sha,
         )
         env.update(FAST_LIMITS)
+        # A loopback stand-in, so an API fallback never leaves the machine.
+        env["GITHUB_API_URL"] = self.github_api.origin
+        env["CODEDOC_ATLASSIAN_API_URL"] = self.confluence.gateway_url
         env.update(self.extra_env)
         return env
 
-    def run(self) -> ActionRun:
-        return run_action(self.env(), timeout=60)
+    def run(self, env: Mapping[str, str] | None = None) -> ActionRun:
+        return run_action(env or self.env(), timeout=60)
 
     def written_files(self) -> Iterator[Path]:
         """Yield every file under the runner home and the workspace."""
@@ -151,12 +161,14 @@ class SceneBuilder:
         confluence = self.stack.enter_context(
             FakeConfluence("cloud", user=CONFLUENCE_USER, token=CONFLUENCE_TOKEN)
         )
+        github_api = self.stack.enter_context(RecordingServer("127.0.0.1"))
         page_id = confluence.add_page("sample", body=HAND_TEXT, space="DOC")
         return Scene(
             repo=repo,
             home=self.tmp_path / "home",
             provider=provider,
             confluence=confluence,
+            github_api=github_api,
             page_id=page_id,
             inputs=default_inputs(provider, confluence, page_id),
         )

@@ -1,5 +1,5 @@
 """A small scriptable HTTP server for egress tests: it records every request
-and answers with whatever the test's route function returns.
+and responds with what the route function of the test returns.
 
 Bind one at 127.0.0.2 as the "other host" a hostile redirect or link points
 to; the test then asserts it received nothing.
