@@ -2,7 +2,8 @@
 # lose write access to the mounted /github/workspace), with the workspace
 # mounted at /github/workspace and the inputs as INPUT_<NAME> variables.
 
-# Stage "runtime": what the action needs at run time, shared by both stages.
+# Stage "runtime": what the action needs at run time, the base of the build
+# stage and of the final image.
 FROM debian:bookworm-slim AS runtime
 
 ENV DEBIAN_FRONTEND=noninteractive \
