@@ -53,6 +53,7 @@ Reply = Callable[[FakeRequest], "str | dict[str, Any]"]
 class _Fault:
     action: str  # "respond", "timeout" or "reset"
     response: FakeResponse | None = None
+    path: str | None = None  # only requests to this exact path, if set
 
 
 def load_fixture(name: str) -> dict[str, Any]:
@@ -156,10 +157,12 @@ class FakeProviderServer:
         body: Any = None,
         headers: dict[str, str] | None = None,
         times: int = 1,
+        path: str | None = None,
     ) -> None:
         """Serve ``status`` with ``body`` (JSON object or text) to the next requests.
 
         Without a body, the provider's own error shape for that status is used.
+        With ``path``, only requests to that exact path get the fault.
         """
         if body is None:
             body = self._dialect.error_body(
@@ -167,23 +170,27 @@ class FakeProviderServer:
             )
         response = FakeResponse(status, body, dict(headers or {}))
         with self._lock:
-            self._faults.extend(_Fault("respond", response) for _ in range(times))
+            self._faults.extend(_Fault("respond", response, path) for _ in range(times))
 
-    def add_timeout(self, times: int = 1) -> None:
-        """Hold the next requests unanswered until the client gives up."""
+    def add_timeout(self, times: int = 1, path: str | None = None) -> None:
+        """Hold the next requests (to ``path``) unanswered until the client gives up."""
         with self._lock:
-            self._faults.extend(_Fault("timeout") for _ in range(times))
+            self._faults.extend(_Fault("timeout", path=path) for _ in range(times))
 
-    def add_reset(self, times: int = 1) -> None:
-        """Drop the connection of the next requests without a response."""
+    def add_reset(self, times: int = 1, path: str | None = None) -> None:
+        """Drop the connection of the next requests (to ``path``) without a response."""
         with self._lock:
-            self._faults.extend(_Fault("reset") for _ in range(times))
+            self._faults.extend(_Fault("reset", path=path) for _ in range(times))
 
     # Used by the handler.
 
-    def _next_fault(self) -> _Fault | None:
+    def _next_fault(self, path: str) -> _Fault | None:
         with self._lock:
-            return self._faults.popleft() if self._faults else None
+            for fault in self._faults:
+                if fault.path is None or fault.path == path:
+                    self._faults.remove(fault)
+                    return fault
+            return None
 
     def _record(self, request: FakeRequest) -> None:
         with self._lock:
@@ -226,7 +233,7 @@ def _handler_for(fake: FakeProviderServer) -> type[BaseHTTPRequestHandler]:
                 query=dict(parse_qsl(parts.query, keep_blank_values=True)),
             )
             fake._record(request)
-            fault = fake._next_fault()
+            fault = fake._next_fault(parts.path)
             if fault is not None and fault.action == "timeout":
                 fake._closing.wait(fake.hold_seconds)
                 self.close_connection = True
