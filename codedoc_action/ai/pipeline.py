@@ -162,7 +162,11 @@ def _generate_with_ai(
 ) -> GenerationResult:
     redactions: Counter[str] = Counter()
     focus = [changed.path for changed in relevant if changed.status != "deleted"]
-    map_text = _scrubbed(repo_map.render(limits.map_tokens, focus), redactions)
+    # The map contains paths, sizes and symbol names but no string literals, so
+    # our own token patterns cover it without a detect-secrets pass.
+    map_result = scrub_text(repo_map.render(limits.map_tokens, focus), detect=False)
+    redactions.update(map_result.counts)
+    map_text = map_result.text
     section_text = _scrubbed(section, redactions)
     select_request = build_selection_request(
         model=inputs.selection_model or inputs.model,

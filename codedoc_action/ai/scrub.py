@@ -167,17 +167,21 @@ def shannon_entropy(value: str) -> float:
     return -sum(n / length * math.log2(n / length) for n in counts.values())
 
 
-def scrub_text(text: str, path: str = "") -> ScrubResult:
+def scrub_text(text: str, path: str = "", *, detect: bool = True) -> ScrubResult:
     """Replace the secrets in ``text`` by placeholders and count them by kind.
 
     ``path`` gives detect-secrets the file type, which some plugins use to pick
     their patterns. Every occurrence of a found secret value is replaced, so a
-    value repeated elsewhere in the text is caught too.
+    value repeated elsewhere in the text is caught too. ``detect=False`` skips
+    detect-secrets and applies only our own patterns, for text with no string
+    literals such as the repository map.
     """
-    return scrub_texts([(path, text)])[0]
+    return scrub_texts([(path, text)], detect=detect)[0]
 
 
-def scrub_texts(texts: Sequence[tuple[str, str]]) -> list[ScrubResult]:
+def scrub_texts(
+    texts: Sequence[tuple[str, str]], *, detect: bool = True
+) -> list[ScrubResult]:
     """Scrub several ``(path, text)`` pairs with one detect-secrets pass per file type.
 
     A secret value found in one text is replaced in all of them.
@@ -188,7 +192,7 @@ def scrub_texts(texts: Sequence[tuple[str, str]]) -> list[ScrubResult]:
         suffix = PurePosixPath(path).suffix.lower() if path else ".txt"
         by_suffix.setdefault(suffix or ".txt", []).append(index)
     found: dict[str, str] = {}
-    for suffix, indexes in by_suffix.items():
+    for suffix, indexes in by_suffix.items() if detect else ():
         lines = [
             line
             for index in indexes

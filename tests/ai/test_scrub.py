@@ -173,3 +173,13 @@ def test_is_secret_file_matches(path: str) -> None:
 )
 def test_is_secret_file_ignores(path: str) -> None:
     assert not is_secret_file(path)
+
+
+def test_scrub_text_own_patterns_only() -> None:
+    text = 'AKIAIOSFODNN7EXAMPLE\npassword = "hunter2hunter2"\n'
+
+    result = scrub_text(text, "map.txt", detect=False)
+
+    assert "AKIAIOSFODNN7EXAMPLE" not in result.text
+    assert "hunter2hunter2" in result.text
+    assert scrub_text(text, "map.txt").text.count("REDACTED") == 2
