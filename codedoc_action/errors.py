@@ -66,6 +66,8 @@ class StrictCheckError(CodedocError):
 
     def __init__(self, problems: list[str]) -> None:
         self.problems = list(problems)
+        # The rejected page, set where it is known, so the run can keep it.
+        self.markdown = ""
         lines = "\n".join(f"- {problem}" for problem in self.problems)
         super().__init__(
             f"the generated page names {len(self.problems)} things missing from "

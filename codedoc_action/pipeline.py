@@ -22,6 +22,7 @@ from codedoc_action.confluence.publish import (
     open_publisher,
     render_page_preview,
 )
+from codedoc_action.errors import StrictCheckError
 from codedoc_action.http import HostAllowList
 from codedoc_action.pricing import Price, price_for
 from codedoc_action.providers.base import Provider
@@ -231,7 +232,13 @@ class Pipeline:
             strict=settings.strict,
             source_link_template=self._link_template(),
         )
-        result = generate(self.provider, inputs, self.ledger, budget, price=price)
+        try:
+            result = generate(self.provider, inputs, self.ledger, budget, price=price)
+        except StrictCheckError as exc:
+            if exc.markdown:
+                self.files.markdown.write_text(exc.markdown, encoding="utf-8")
+                logger.info("rejected Markdown saved to %s", self.files.markdown)
+            raise
         self.report.picked = [PickedFile(s.path, s.reason) for s in result.selections]
         self.report.redactions = result.redactions
         self.report.warnings.extend(result.warnings)

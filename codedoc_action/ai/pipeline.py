@@ -36,6 +36,7 @@ from codedoc_action.ai.sources import link_prefix, link_sources, remap_renames
 from codedoc_action.ai.tokens import count_request_tokens, estimate_size_tokens
 from codedoc_action.ai.write import WriteJob, fixed_write_tokens, write_section
 from codedoc_action.changes.model import ChangedFile, ChangeSet
+from codedoc_action.errors import StrictCheckError
 from codedoc_action.providers.base import CompletionRequest, Provider
 from codedoc_action.providers.offline import write_offline_document
 from codedoc_action.repomap import RepoMap, SymbolCache, build_repo_map
@@ -229,13 +230,17 @@ def _generate_with_ai(
         written.markdown, repo_map, sent_paths, inputs.source_link_template, warnings
     )
     prefix = link_prefix(inputs.source_link_template, inputs.head)
-    warnings += check_page(
-        markdown,
-        repo_map,
-        strict=inputs.strict,
-        link_prefix=prefix,
-        removed_paths=removed_paths(inputs.changes),
-    )
+    try:
+        warnings += check_page(
+            markdown,
+            repo_map,
+            strict=inputs.strict,
+            link_prefix=prefix,
+            removed_paths=removed_paths(inputs.changes),
+        )
+    except StrictCheckError as exc:
+        exc.markdown = markdown  # paid for, so the caller saves it
+        raise
     if written.left_out:
         warnings.append(
             f"{len(written.left_out)} files did not fit the calls or the budget and "
