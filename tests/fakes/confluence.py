@@ -3,7 +3,8 @@ Data Center (REST v1), strict like the real services.
 
 It rejects bad credentials, stale version numbers (409), malformed storage
 XHTML (400), titles over 255 characters and duplicate titles in a space. On
-demand it injects faults: any status with headers and body, or a delay that
+demand it injects faults: any status with headers and body, a dropped
+connection (``add_reset``), or a delay that
 makes the client time out.
 
 Cloud serves the site under ``/wiki`` and the API gateway form
@@ -18,6 +19,8 @@ from __future__ import annotations
 import base64
 import json
 import re
+import socket
+import struct
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -31,6 +34,8 @@ from codedoc_action.confluence.xhtml import parse_fragment
 Reply = tuple[int, dict[str, str], Any]
 
 MAX_TITLE = 255
+# The status of a fault that closes the connection without any response.
+RESET = 0
 
 
 @dataclass
@@ -194,6 +199,15 @@ class FakeConfluence:
         )
         with self._lock:
             self._faults.append(fault)
+
+    def add_reset(
+        self,
+        times: int = 1,
+        method: str | None = None,
+        path_contains: str | None = None,
+    ) -> None:
+        """Drop the connection of the next ``times`` matching requests unanswered."""
+        self.add_fault(RESET, times=times, method=method, path_contains=path_contains)
 
     # Internals shared by both kinds
 
@@ -696,6 +710,13 @@ def _handler_for(fake: FakeConfluence) -> type[BaseHTTPRequestHandler]:
             if fault is not None:
                 if fault.delay:
                     time.sleep(fault.delay)
+                if fault.status == RESET:
+                    linger = struct.pack("ii", 1, 0)
+                    self.connection.setsockopt(
+                        socket.SOL_SOCKET, socket.SO_LINGER, linger
+                    )
+                    self.close_connection = True
+                    return
                 body = fault.body
                 if body is None:
                     body = _v1_error(fault.status, "injected fault")[2]
