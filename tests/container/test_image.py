@@ -24,6 +24,7 @@ from tests.container.runner import (
     tools_available,
 )
 from tests.fakes.confluence import FakeConfluence
+from tests.fakes.github_comments import FakeGitHub
 from tests.fakes.providers import FakeProviderServer
 from tests.gitrepo import git
 
@@ -209,6 +210,55 @@ def test_image_git_trusts_foreign_checkout(
 
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == after
+
+
+def test_image_comments_on_pull_request(
+    pushed: tuple[RunnerFolders, str, str],
+) -> None:
+    folders, before, after = pushed
+    github = FakeGitHub(
+        repository="octo-org/inventory", tokens={GITHUB_TOKEN: "write"}, pulls={7}
+    )
+    repository = {"full_name": "octo-org/inventory"}
+    folders.write_event(
+        {
+            "action": "synchronize",
+            "number": 7,
+            "pull_request": {
+                "number": 7,
+                "base": {"sha": before, "ref": "main", "repo": repository},
+                "head": {"sha": after, "ref": "feature", "repo": repository},
+            },
+            "repository": {**repository, "default_branch": "main"},
+        }
+    )
+    github.start()
+    try:
+        env = runner_environment(
+            folders,
+            event_name="pull_request",
+            sha=after,
+            ref="refs/pull/7/merge",
+            api_url=github.api_url,
+        )
+        env.update(
+            action_inputs(
+                {"provider": "offline", "comment": "true"}, github_token=GITHUB_TOKEN
+            )
+        )
+
+        first = run_container(image_name(), folders, env)
+        second = run_container(image_name(), folders, env)
+    finally:
+        github.stop()
+
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert second.returncode == 0, second.stdout + second.stderr
+    comments = github.comments[7]
+    assert len(comments) == 1, "the second run must update the first comment"
+    assert comments[0].body.strip()
+    _assert_no_secret(comments[0].body, "the comment")
+    _assert_no_secret(_log_without_masks(first.stdout) + first.stderr, "the log")
 
 
 def test_image_invalid_settings_exit_2(
