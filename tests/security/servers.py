@@ -8,7 +8,10 @@ to; the test then asserts it received nothing.
 from __future__ import annotations
 
 import json
+import socket
+import struct
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,9 +21,15 @@ from urllib.parse import urlsplit
 
 @dataclass
 class Answer:
+    """A response; ``raw`` bytes replace the JSON body, ``reset`` drops the
+    connection unanswered, and ``delay`` seconds pass before either."""
+
     status: int = 200
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
+    raw: bytes | None = None
+    reset: bool = False
+    delay: float = 0.0
 
 
 Route = Callable[[str, str], Answer]
@@ -75,9 +84,21 @@ class RecordingServer:
                 with server._lock:
                     server.requests.append((self.command, self.path))
                 answer = server.route(self.command, urlsplit(self.path).path)
+                if answer.delay:
+                    time.sleep(answer.delay)
+                if answer.reset:
+                    linger = struct.pack("ii", 1, 0)
+                    self.connection.setsockopt(
+                        socket.SOL_SOCKET, socket.SO_LINGER, linger
+                    )
+                    self.close_connection = True
+                    return
                 data = b""
                 headers = dict(answer.headers)
-                if answer.body is not None:
+                if answer.raw is not None:
+                    data = answer.raw
+                    headers.setdefault("content-type", "application/json")
+                elif answer.body is not None:
                     data = json.dumps(answer.body).encode()
                     headers.setdefault("content-type", "application/json")
                 self.send_response(answer.status)
@@ -85,7 +106,10 @@ class RecordingServer:
                     self.send_header(name, value)
                 self.send_header("content-length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    return
 
             do_GET = do_POST = do_PUT = do_DELETE = _serve
 
