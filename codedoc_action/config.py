@@ -74,7 +74,8 @@ def load_config_file(path: str, workspace: str | None = None) -> dict[str, Any]:
     except OSError as exc:
         raise SettingsError([f"config: cannot read {path}: {exc.strerror}"]) from None
     try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader
+        # _UniqueKeyLoader is a SafeLoader, so no tag can build a Python object.
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506  # nosec B506
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""

@@ -227,7 +227,8 @@ class HttpClient:
 
     def _backoff(self, attempt: int) -> float:
         ceiling = min(self.backoff_cap, self.backoff_base * (2**attempt))
-        return random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not crypto
+        # Retry jitter needs no cryptographic randomness.
+        return random.uniform(ceiling / 2, ceiling)  # noqa: S311  # nosec B311
 
     def _delay_for(self, response: httpx.Response, attempt: int) -> float:
         delay = parse_retry_after(response.headers.get("retry-after"))
