@@ -41,6 +41,8 @@ COMMON_WORDS = frozenset(
     }
 )  # fmt: skip
 GREP_IDENTIFIERS_PER_CALL = 200
+# Abbreviated or full commit ids, which pages name and which are no identifiers.
+COMMIT_ID = re.compile(r"^[0-9a-f]{7,40}$")
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,8 @@ def classify(span: str) -> Mention | None:
     if not span or any(char.isspace() for char in span) or span in COMMON_WORDS:
         return None
     if span.startswith(("http:", "https:", "-", "$")):
+        return None
+    if COMMIT_ID.match(span):
         return None
     candidate = re.sub(r":\d+$", "", span).removeprefix("./")
     if "/" in candidate and PATH.match(candidate):

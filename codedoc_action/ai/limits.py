@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from codedoc_action.pricing import Price
+
+# Room left in the context window for the per-message framing that providers
+# add and our estimate does not see.
+CONTEXT_MARGIN_TOKENS = 1_000
 
 
 @dataclass(frozen=True)
@@ -25,3 +31,35 @@ class Limits:
     max_summary_calls: int = 8
     file_tokens: int = 6_000
     diff_file_max_lines: int = 400
+
+
+def limits_for(price: Price | None, base: Limits | None = None) -> Limits:
+    """Fit ``base`` (default ``Limits()``) to the model's context and output limits.
+
+    The price table records each model's context window and maximum output
+    where known; without them ``base`` is returned unchanged.
+    """
+    limits = base or Limits()
+    if price is None:
+        return limits
+    if price.max_output_tokens:
+        limits = replace(
+            limits,
+            write_output_tokens=min(
+                limits.write_output_tokens, price.max_output_tokens
+            ),
+            summary_output_tokens=min(
+                limits.summary_output_tokens, price.max_output_tokens
+            ),
+            select_output_tokens=min(
+                limits.select_output_tokens, price.max_output_tokens
+            ),
+        )
+    if price.context_window:
+        room = price.context_window - limits.write_output_tokens - CONTEXT_MARGIN_TOKENS
+        limits = replace(
+            limits,
+            call_input_tokens=max(min(limits.call_input_tokens, room), 1_000),
+            map_tokens=max(min(limits.map_tokens, room // 8), 200),
+        )
+    return limits

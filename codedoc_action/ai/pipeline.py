@@ -19,7 +19,7 @@ from typing import Literal
 
 from codedoc_action.ai.budget import Budget, CallEstimate, Price
 from codedoc_action.ai.checks import check_page
-from codedoc_action.ai.limits import Limits
+from codedoc_action.ai.limits import Limits, limits_for
 from codedoc_action.ai.material import (
     Item,
     diff_items,
@@ -94,13 +94,14 @@ def generate(
     """Generate the section's Markdown; ``provider=None`` uses the offline writer.
 
     ``price`` prices the calls for the ledger when ``budget`` has no price of
-    its own. Raises ``BudgetError`` before any call that could overrun the
+    its own, and its context window and maximum output size the calls unless
+    ``limits`` is given. Raises ``BudgetError`` before any call that could overrun the
     budget, ``StrictCheckError`` with ``strict`` when the page names missing
     paths or identifiers, and ``ProviderError`` when the provider fails.
     """
-    limits = limits or Limits()
     if price is not None and budget.price is None:
         budget.price = price
+    limits = limits or limits_for(budget.price)
     repo_map = build_repo_map(inputs.repo_root, inputs.head, symbol_cache)
     relevant = relevant_changes(inputs.changes)
     renames = [changed for changed in inputs.changes.files if is_pure_rename(changed)]

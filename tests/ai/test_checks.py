@@ -56,6 +56,8 @@ def test_classify_kinds(span: str, kind: str, text: str) -> None:
         "--max-files",
         "$HOME",
         "https://x.org/a",
+        "f70eab5d8633",
+        "c0ffee1",
         "1.5",
         "",
     ],

@@ -386,3 +386,35 @@ def test_generate_offline_strict_with_deletion(tmp_path: Path) -> None:
 
     assert "old.py" in result.markdown
     assert result.warnings == ()
+
+
+def test_generate_fits_model_context_window(tmp_path: Path) -> None:
+    root = init_repo(tmp_path / "repo")
+    base_files = {
+        f"lib/part_{n}.py": f"def part_{n}() -> int:\n    return {n}\n"
+        for n in range(10)
+    }
+    base = commit(root, base_files, "base")
+    grown = {
+        path: text
+        + "".join(
+            f"\ndef extra_{n}_{k}(x: int) -> int:\n    return x + {k}\n"
+            for k in range(150)
+        )
+        for n, (path, text) in enumerate(base_files.items())
+    }
+    head = commit(root, grown, "grow")
+    inputs = make_input(root, change_set(root, base, head))
+    price = Price(
+        input=1e-6, output=2e-6, context_window=16_000, max_output_tokens=2_000
+    )
+    provider = FakeProvider(context_window=16_000, bytes_per_token=3.5)
+    ledger = UsageLedger()
+
+    generate(provider, inputs, ledger, Budget(), price=price)
+
+    stages = [call.stage for call in ledger.calls]
+    assert "summarise" in stages
+    for request in provider.requests:
+        assert request.max_output_tokens <= 2_000
+        assert len(request_text(request)) / 3.5 + request.max_output_tokens <= 16_000
