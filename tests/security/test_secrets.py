@@ -233,3 +233,45 @@ def test_secrets_search_finds_planted_secret(scenes: SceneBuilder) -> None:
         "github-token in stdout",
         f"confluence basic auth in {planted}",
     ]
+
+
+AWS_KEY_ID = "AKIAZ7Q3EXAMPLE4KEY9"
+PRIVATE_KEY = (
+    "-----BEGIN RSA PRIVATE KEY-----\n"
+    "MIIEowIBAAKCAQEA7sGn3fakefakefakefakefakefakefakefakefakefake\n"
+    "-----END RSA PRIVATE KEY-----\n"
+)
+LEAKY_FILES = {
+    "sample/settings.py": (
+        '"""Deployment settings."""\n\n'
+        f'AWS_ACCESS_KEY_ID = "{AWS_KEY_ID}"\n'
+        f'SIGNING_KEY = """{PRIVATE_KEY}"""\n'
+    ),
+    "deploy/server.pem": PRIVATE_KEY,
+    ".env.production": f"AWS_ACCESS_KEY_ID={AWS_KEY_ID}\n",
+}
+
+
+def test_secrets_in_source_scrubbed_before_sending(scenes: SceneBuilder) -> None:
+    scene = scenes.build(extra_files=LEAKY_FILES)
+    picks = [
+        {"path": path, "reason": "changed"}
+        for path in ("sample/settings.py", "deploy/server.pem", ".env.production")
+    ]
+    scene.provider.reply = lambda request: (
+        {"files": picks}
+        if isinstance(request.json, dict) and request.json.get("tool_choice")
+        else "# Sample\n\nSettings are read from the environment.\n"
+    )
+    run = scene.run()
+    assert run.returncode == 0, run.log
+    sent = "\n".join(str(request.json) for request in scene.provider.requests)
+    assert "sample/settings.py" in sent
+    assert AWS_KEY_ID not in sent
+    assert "MIIEowIBAAKCAQEA" not in sent
+    for place in (run.log, run.summary, repr(run.outputs)):
+        assert AWS_KEY_ID not in place
+        assert "MIIEowIBAAKCAQEA" not in place
+    assert "Secrets scrubbed before sending" in run.summary
+    assert "`deploy/server.pem` (secret file)" in run.summary
+    assert "`.env.production` (secret file)" in run.summary
