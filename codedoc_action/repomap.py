@@ -236,8 +236,15 @@ class RepoMap:
     def _fit_symbols(
         self, listed: list[str], focus: set[str], budget: int
     ) -> dict[str, str]:
+        # Changed files first, then source before tests, then shallow first.
         ordered = sorted(
-            listed, key=lambda path: (path not in focus, path.count("/"), path)
+            listed,
+            key=lambda path: (
+                path not in focus,
+                _is_test_path(path),
+                path.count("/"),
+                path,
+            ),
         )
         fitted: dict[str, str] = {}
         batch_size = 64
@@ -262,6 +269,16 @@ class RepoMap:
                 fitted[path] = text
                 budget -= cost
         return fitted
+
+
+def _is_test_path(path: str) -> bool:
+    parts = path.lower().split("/")
+    name = parts[-1]
+    return (
+        any(part in ("test", "tests", "testing", "__tests__", "spec") for part in parts)
+        or name.startswith("test_")
+        or name.rsplit(".", 1)[0].endswith(("_test", ".test", ".spec"))
+    )
 
 
 def _parent_directories(paths: Iterable[str]) -> set[str]:

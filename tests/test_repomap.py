@@ -240,3 +240,33 @@ def test_extract_symbols_without_tree_sitter(monkeypatch: pytest.MonkeyPatch) ->
     assert names("svc/handler.go") == ["Handle", "Request", "Validate"]
     assert names("core/lib.rs") == ["parse", "Parser", "Visit"]
     assert names("web/old.js") == ["legacy", "Thing"]
+
+
+def test_fit_symbols_prefer_source_over_tests(tmp_path: Path) -> None:
+    root = init_repo(tmp_path / "repo")
+    files = {
+        "pkg/test_core.py": "def test_alpha():\n    pass\n",
+        "pkg/zeta_engine.py": "def run_engine():\n    pass\n",
+    }
+    head = commit(root, files)
+    repo_map = build_repo_map(root, head)
+    one_line = estimate_tokens(": run_engine")
+
+    fitted = repo_map._fit_symbols(sorted(files), set(), one_line)
+
+    assert fitted == {"pkg/zeta_engine.py": "run_engine"}
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("tests/unit/helpers.py", True),
+        ("src/test_api.py", True),
+        ("web/button.spec.ts", True),
+        ("svc/handler_test.go", True),
+        ("src/testing_tools.py", False),
+        ("src/contest.py", False),
+    ],
+)
+def test_is_test_path_cases(path: str, expected: bool) -> None:
+    assert repomap._is_test_path(path) is expected
