@@ -70,9 +70,9 @@ class StrictCheckError(CodedocError):
         self.markdown = ""
         lines = "\n".join(f"- {problem}" for problem in self.problems)
         super().__init__(
-            f"the generated page names {len(self.problems)} things missing from "
-            f"the repository (strict is on; set strict: false to publish with "
-            f"warnings instead):\n{lines}"
+            f"strict check failed: the generated page names {len(self.problems)} "
+            "files or identifiers that are not in the repository at head; set "
+            f"strict: false to publish with warnings instead:\n{lines}"
         )
 
 
