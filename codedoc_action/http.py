@@ -1,7 +1,7 @@
 """One HTTP client per remote service: allowed hosts, timeouts and retries.
 
 Every request of a run goes through ``HttpClient``. It rejects any host that is
-not on the run's allow-list and any redirect to another host, retries rate
+not on the run's allow-list and any redirect to another host. It retries rate
 limits and server errors with ``Retry-After`` first and capped exponential
 backoff with jitter otherwise, and never puts a header value into a log line or
 an error.
