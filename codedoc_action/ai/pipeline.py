@@ -131,15 +131,28 @@ def _generate_offline(repo_map: RepoMap, inputs: GenerationInput) -> GenerationR
         page_title=inputs.page_title,
         source_link_template=inputs.source_link_template,
     )
-    prefix = link_prefix(inputs.source_link_template, inputs.head)
-    warnings = check_page(
-        markdown,
-        repo_map,
-        strict=inputs.strict,
-        link_prefix=prefix,
-        removed_paths=removed_paths(inputs.changes),
-    )
+    warnings = _check_markdown(markdown, repo_map, inputs)
     return GenerationResult(markdown, (), {}, tuple(warnings), (), skipped_ai=False)
+
+
+def _check_markdown(
+    markdown: str, repo_map: RepoMap, inputs: GenerationInput
+) -> list[str]:
+    """Check the page's paths and identifiers; a strict failure carries the page.
+
+    The page may have been paid for, so the caller can save it from the error.
+    """
+    try:
+        return check_page(
+            markdown,
+            repo_map,
+            strict=inputs.strict,
+            link_prefix=link_prefix(inputs.source_link_template, inputs.head),
+            removed_paths=removed_paths(inputs.changes),
+        )
+    except StrictCheckError as error:
+        error.markdown = markdown
+        raise
 
 
 def removed_paths(changes: ChangeSet) -> set[str]:
@@ -230,18 +243,7 @@ def _generate_with_ai(
     markdown = link_sources(
         written.markdown, repo_map, sent_paths, inputs.source_link_template, warnings
     )
-    prefix = link_prefix(inputs.source_link_template, inputs.head)
-    try:
-        warnings += check_page(
-            markdown,
-            repo_map,
-            strict=inputs.strict,
-            link_prefix=prefix,
-            removed_paths=removed_paths(inputs.changes),
-        )
-    except StrictCheckError as exc:
-        exc.markdown = markdown  # paid for, so the caller saves it
-        raise
+    warnings += _check_markdown(markdown, repo_map, inputs)
     if written.left_out:
         warnings.append(
             f"{len(written.left_out)} files did not fit the calls or the budget and "

@@ -100,6 +100,7 @@ def test_generate_strict_rejects_invented_identifier(
         generate(provider, strict_input, UsageLedger(), Budget())
 
     assert "frobnicate_ledger" in str(raised.value)
+    assert "`frobnicate_ledger()`" in raised.value.markdown
     assert "StockStore" not in str(raised.value)
 
 
