@@ -95,7 +95,7 @@ def _resolve(
             f"branch deletion ({event.ref or 'branch'}): nothing to document"
         )
     if event.kind == "push":
-        return _push_range(history, event)
+        return _catch_up(history, _push_range(history, event), last_documented_commit)
     if event.kind in ("pull_request", "merge_group"):
         return _request_range(history, event)
     return _since_last_run(history, event, last_documented_commit)
@@ -148,6 +148,34 @@ def _with_head(event: CiEvent, head: str) -> CiEvent:
     if event.kind in ("pull_request", "merge_group"):
         return replace(event, head=head)
     return replace(event, sha=head)
+
+
+def _catch_up(
+    history: History, pushed: CommitRange, last_documented_commit: str | None
+) -> CommitRange:
+    """Start a push range at the last documented commit when that is older.
+
+    CI cancels or skips runs (concurrency groups, failures), so the commits of
+    an earlier push may never have reached the page. When the commit recorded
+    on the page is an ancestor of the push's base, the range reaches back to
+    it; otherwise (a force push, another branch) the push range stands.
+    """
+    last = last_documented_commit
+    if not last or pushed.base is None or last == pushed.base:
+        return pushed
+    found = history.ensure_commit(last)
+    if found is None or found == pushed.base:
+        return pushed
+    if not history.is_ancestor(found, pushed.base):
+        return pushed
+    return CommitRange(
+        base=found,
+        head=pushed.head,
+        reason=(
+            f"push, from the last documented commit: "
+            f"{_short(found)}..{_short(pushed.head)}"
+        ),
+    )
 
 
 def _push_range(history: History, event: CiEvent) -> CommitRange:

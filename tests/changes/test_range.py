@@ -381,3 +381,30 @@ def test_resolve_range_outside_repository(tmp_path: Path) -> None:
     event = event_from_env({})
     with pytest.raises(GitError, match="not a git working tree"):
         resolve_range(Git(folder, environ={"PATH": "/usr/bin:/bin"}), event)
+
+
+def test_resolve_range_push_catches_up_skipped_runs(
+    remote: Remote, tmp_path: Path
+) -> None:
+    c1, c2, c3 = remote.shas["c1"], remote.shas["c2"], remote.shas["c3"]
+    workdir = remote.checkout("ci", c3, depth=1)
+    found = resolve_range(
+        Git(workdir), _push_event(tmp_path, c2, c3), last_documented_commit=c1
+    )
+    assert not isinstance(found, NothingToDo)
+    assert found.base == c1
+    assert found.head == c3
+    assert "last documented commit" in found.reason
+
+
+def test_resolve_range_push_ignores_non_ancestor_record(
+    remote: Remote, tmp_path: Path
+) -> None:
+    c2, c3 = remote.shas["c2"], remote.shas["c3"]
+    workdir = remote.full_clone("ci")
+    found = resolve_range(
+        Git(workdir), _push_event(tmp_path, c2, c3), last_documented_commit=c3
+    )
+    assert not isinstance(found, NothingToDo)
+    assert found.base == c2
+    assert found.head == c3
