@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from codedoc_action.ai.limits import Limits
 from codedoc_action.ai.scrub import is_secret_file, scrub_texts
 from codedoc_action.ai.tokens import estimate_tokens
 from codedoc_action.changes.model import ChangedFile, ChangeSet
@@ -27,6 +28,15 @@ STATUS_LETTERS = {
     "type-changed": "T",
 }
 DIFF_PATHS_PER_GIT_CALL = 200
+
+
+@dataclass(frozen=True)
+class Pick:
+    """A file the selection kept, and whether the range changed it."""
+
+    path: str
+    reason: str
+    changed: bool
 
 
 @dataclass(frozen=True)
@@ -257,3 +267,64 @@ def _split_diff(output: str) -> dict[str, str]:
             continue
         parts[match.group(1).strip()] = chunk
     return parts
+
+
+def prepare_diffs(
+    repo_map: RepoMap,
+    relevant: list[ChangedFile],
+    base: str | None,
+    mode: str,
+    limits: Limits,
+) -> tuple[list[Item], Counter[str]]:
+    """Read and scrub the diffs of the relevant changes, largest change first.
+
+    The diffs do not depend on the selection, so this runs while the select
+    call is waiting for the provider.
+    """
+    redactions: Counter[str] = Counter()
+    if mode == "full" or base is None:
+        return [], redactions
+    ordered = sorted(relevant, key=lambda c: -(c.added_lines + c.removed_lines))
+    diffs = diff_items(
+        repo_map,
+        base,
+        ordered,
+        max_lines=limits.diff_file_max_lines,
+        budget_tokens=limits.call_input_tokens * (1 + limits.max_summary_calls),
+        redactions=redactions,
+    )
+    return diffs, redactions
+
+
+def build_items(
+    repo_map: RepoMap,
+    picks: tuple[Pick, ...],
+    diffs: list[Item],
+    mode: str,
+    limits: Limits,
+    redactions: Counter[str],
+) -> list[Item]:
+    """Collect the material in order of value: what fits first is kept first.
+
+    With diffs (update mode with a base commit): the removed lines of the
+    picked changed files, their full text, the signatures of picked unchanged
+    neighbours, then the diffs of the other changed files. Without: the full
+    text of every pick.
+    """
+    if mode == "full" or not diffs:
+        paths = [pick.path for pick in picks]
+        return file_items(repo_map, paths, redactions, limits.file_tokens)
+    picked_changed = [pick.path for pick in picks if pick.changed]
+    picked_set = set(picked_changed)
+    neighbours = [pick.path for pick in picks if not pick.changed]
+    diff_by_path = {item.path: item for item in diffs}
+    return [
+        *(
+            removed_lines_only(diff_by_path[p])
+            for p in picked_changed
+            if p in diff_by_path
+        ),
+        *file_items(repo_map, picked_changed, redactions, limits.file_tokens),
+        *signature_items(repo_map, neighbours, redactions),
+        *(item for item in diffs if item.path not in picked_set),
+    ]

@@ -22,19 +22,26 @@ from codedoc_action.ai.checks import check_page
 from codedoc_action.ai.limits import Limits, limits_for
 from codedoc_action.ai.material import (
     Item,
-    diff_items,
-    file_items,
+    build_items,
     is_pure_rename,
+    prepare_diffs,
     relevant_changes,
-    removed_lines_only,
     render_change_list,
-    signature_items,
 )
 from codedoc_action.ai.scrub import scrub_text
-from codedoc_action.ai.select import Pick, build_selection_request, select_files
+from codedoc_action.ai.select import (
+    SelectionOutcome,
+    build_selection_request,
+    select_files,
+)
 from codedoc_action.ai.sources import link_prefix, link_sources, remap_renames
 from codedoc_action.ai.tokens import count_request_tokens, estimate_size_tokens
-from codedoc_action.ai.write import WriteJob, fixed_write_tokens, write_section
+from codedoc_action.ai.write import (
+    WriteJob,
+    WriteOutcome,
+    fixed_write_tokens,
+    write_section,
+)
 from codedoc_action.changes.model import ChangedFile, ChangeSet
 from codedoc_action.errors import StrictCheckError
 from codedoc_action.providers.base import CompletionRequest, Provider
@@ -176,33 +183,8 @@ def _generate_with_ai(
     concurrency: int,
 ) -> GenerationResult:
     redactions: Counter[str] = Counter()
-    focus = [changed.path for changed in relevant if changed.status != "deleted"]
-    # The map contains paths, sizes and symbol names but no string literals, so
-    # our own token patterns cover it without a detect-secrets pass.
-    map_result = scrub_text(repo_map.render(limits.map_tokens, focus), detect=False)
-    redactions.update(map_result.counts)
-    map_text = map_result.text
-    section_text = _scrubbed(section, redactions)
-    select_request = build_selection_request(
-        model=inputs.selection_model or inputs.model,
-        repository_map=map_text,
-        changes=relevant,
-        current_section=section_text,
-        instructions=inputs.instructions,
-        max_files=inputs.max_files,
-        change_list_tokens=limits.change_list_tokens,
-        max_output_tokens=limits.select_output_tokens,
-    )
-    job = WriteJob(
-        model=inputs.model,
-        repository_map=map_text,
-        head=inputs.head,
-        mode=inputs.mode,
-        current_section=section_text,
-        page_title=inputs.page_title,
-        change_list=render_change_list(relevant, limits.change_list_tokens),
-        instructions=inputs.instructions,
-        language=inputs.language,
+    select_request, job = _build_requests(
+        inputs, repo_map, relevant, section, limits, redactions
     )
     _check_run_plan(
         provider, budget, select_request, job, relevant, repo_map, inputs, limits
@@ -228,6 +210,7 @@ def _generate_with_ai(
         )
         diffs, diff_redactions = pending_diffs.result()
     redactions.update(diff_redactions)
+
     items = build_items(repo_map, outcome.picks, diffs, inputs.mode, limits, redactions)
     written = write_section(
         provider,
@@ -238,6 +221,57 @@ def _generate_with_ai(
         budget=budget,
         concurrency=concurrency,
     )
+    return _finish(inputs, repo_map, outcome, items, written, redactions)
+
+
+def _build_requests(
+    inputs: GenerationInput,
+    repo_map: RepoMap,
+    relevant: list[ChangedFile],
+    section: str,
+    limits: Limits,
+    redactions: Counter[str],
+) -> tuple[CompletionRequest, WriteJob]:
+    """Build the select request and the write job from the scrubbed map and section."""
+    focus = [changed.path for changed in relevant if changed.status != "deleted"]
+    # The map contains paths, sizes and symbol names but no string literals, so
+    # our own token patterns cover it without a detect-secrets pass.
+    map_result = scrub_text(repo_map.render(limits.map_tokens, focus), detect=False)
+    redactions.update(map_result.counts)
+    section_text = _scrubbed(section, redactions)
+    select_request = build_selection_request(
+        model=inputs.selection_model or inputs.model,
+        repository_map=map_result.text,
+        changes=relevant,
+        current_section=section_text,
+        instructions=inputs.instructions,
+        max_files=inputs.max_files,
+        change_list_tokens=limits.change_list_tokens,
+        max_output_tokens=limits.select_output_tokens,
+    )
+    job = WriteJob(
+        model=inputs.model,
+        repository_map=map_result.text,
+        head=inputs.head,
+        mode=inputs.mode,
+        current_section=section_text,
+        page_title=inputs.page_title,
+        change_list=render_change_list(relevant, limits.change_list_tokens),
+        instructions=inputs.instructions,
+        language=inputs.language,
+    )
+    return select_request, job
+
+
+def _finish(
+    inputs: GenerationInput,
+    repo_map: RepoMap,
+    outcome: SelectionOutcome,
+    items: list[Item],
+    written: WriteOutcome,
+    redactions: Counter[str],
+) -> GenerationResult:
+    """Link the sources, check the page and collect the warnings."""
     warnings = list(outcome.warnings)
     sent_paths = [item.path for item in items if item.path not in written.left_out]
     markdown = link_sources(
@@ -265,67 +299,6 @@ def _scrubbed(text: str, redactions: Counter[str]) -> str:
     result = scrub_text(text)
     redactions.update(result.counts)
     return result.text
-
-
-def prepare_diffs(
-    repo_map: RepoMap,
-    relevant: list[ChangedFile],
-    base: str | None,
-    mode: str,
-    limits: Limits,
-) -> tuple[list[Item], Counter[str]]:
-    """Read and scrub the diffs of the relevant changes, largest change first.
-
-    The diffs do not depend on the selection, so this runs while the select
-    call is waiting for the provider.
-    """
-    redactions: Counter[str] = Counter()
-    if mode == "full" or base is None:
-        return [], redactions
-    ordered = sorted(relevant, key=lambda c: -(c.added_lines + c.removed_lines))
-    diffs = diff_items(
-        repo_map,
-        base,
-        ordered,
-        max_lines=limits.diff_file_max_lines,
-        budget_tokens=limits.call_input_tokens * (1 + limits.max_summary_calls),
-        redactions=redactions,
-    )
-    return diffs, redactions
-
-
-def build_items(
-    repo_map: RepoMap,
-    picks: tuple[Pick, ...],
-    diffs: list[Item],
-    mode: str,
-    limits: Limits,
-    redactions: Counter[str],
-) -> list[Item]:
-    """Collect the material in order of value: what fits first is kept first.
-
-    With diffs (update mode with a base commit): the removed lines of the
-    picked changed files, their full text, the signatures of picked unchanged
-    neighbours, then the diffs of the other changed files. Without: the full
-    text of every pick.
-    """
-    if mode == "full" or not diffs:
-        paths = [pick.path for pick in picks]
-        return file_items(repo_map, paths, redactions, limits.file_tokens)
-    picked_changed = [pick.path for pick in picks if pick.changed]
-    picked_set = set(picked_changed)
-    neighbours = [pick.path for pick in picks if not pick.changed]
-    diff_by_path = {item.path: item for item in diffs}
-    return [
-        *(
-            removed_lines_only(diff_by_path[p])
-            for p in picked_changed
-            if p in diff_by_path
-        ),
-        *file_items(repo_map, picked_changed, redactions, limits.file_tokens),
-        *signature_items(repo_map, neighbours, redactions),
-        *(item for item in diffs if item.path not in picked_set),
-    ]
 
 
 def _check_run_plan(

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from codedoc_action.ai.budget import Budget
 from codedoc_action.ai.calls import call_model
-from codedoc_action.ai.material import page_outline, render_change_list
+from codedoc_action.ai.material import Pick, page_outline, render_change_list
 from codedoc_action.ai.prompts import (
     CACHEABLE_PREFIX,
     SYSTEM_PROMPT,
@@ -24,6 +24,17 @@ from codedoc_action.changes.model import ChangedFile
 from codedoc_action.providers.base import CompletionRequest, Message, Provider
 from codedoc_action.repomap import RepoMap
 from codedoc_action.usage import UsageLedger
+
+__all__ = [
+    "Pick",
+    "PickedFile",
+    "SelectionAnswer",
+    "SelectionOutcome",
+    "build_selection_request",
+    "fallback_picks",
+    "select_files",
+    "validate_picks",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -61,13 +72,6 @@ class SelectionAnswer(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     files: list[PickedFile]
-
-
-@dataclass(frozen=True)
-class Pick:
-    path: str
-    reason: str
-    changed: bool
 
 
 @dataclass(frozen=True)
