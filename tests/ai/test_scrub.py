@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from codedoc_action.ai.scrub import is_secret_file, scrub_text, shannon_entropy
 
@@ -183,3 +185,31 @@ def test_scrub_text_own_patterns_only() -> None:
     assert "AKIAIOSFODNN7EXAMPLE" not in result.text
     assert "hunter2hunter2" in result.text
     assert scrub_text(text, "map.txt").text.count("REDACTED") == 2
+
+
+SECRET_LINES = [
+    ('aws = "{}"', "AKIA" + "QWERTYUIOPASDFGH"),
+    ("token: {}", "ghp_" + "Zq8vR2mN5tY7wX1cB4nM6kL9pJ3hG0fD2sA1"),
+    ("url = 'mysql://root:{}@db/app'", "Xy9-Pw_42zzq"),
+    ('client_secret = "{}"', "Qm9vbGVhbkZsYWdzQXJlTm90U2VjcmV0cw9x"),
+    ("SLACK={}", "xoxp-123456789012-abcdefABCDEF"),
+]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    before=st.text(alphabet=st.characters(codec="utf-8"), max_size=200),
+    after=st.text(alphabet=st.characters(codec="utf-8"), max_size=200),
+    choice=st.integers(min_value=0, max_value=len(SECRET_LINES) - 1),
+    suffix=st.sampled_from(["app.py", "config.yaml", "main.go", "notes.md", ""]),
+)
+def test_scrub_text_planted_secret_removed(
+    before: str, after: str, choice: int, suffix: str
+) -> None:
+    template, secret = SECRET_LINES[choice]
+    text = f"{before}\n{template.format(secret)}\n{after}"
+
+    result = scrub_text(text, suffix)
+
+    assert secret not in result.text
+    assert sum(result.counts.values()) >= 1
