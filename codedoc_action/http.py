@@ -336,12 +336,18 @@ class _AllowListAdapter(requests.adapters.HTTPAdapter):
         return super().send(request, *args, **kwargs)
 
 
-def _reject_requests_redirect(response: requests.Response, **_: Any) -> None:
+def reject_cross_host_redirect(response: requests.Response, **_: Any) -> None:
+    """Raise EgressError for a ``requests`` redirect that leaves the host.
+
+    Install it as a response hook of a ``requests`` session.
+    """
     if not response.is_redirect:
         return
     source = httpx.URL(response.url)
     target = source.join(response.headers.get("location", ""))
     if target.host != source.host:
+        # requests would close it after following; raising here skips that.
+        response.close()
         raise EgressError(
             f"blocked a redirect from {source.host!r} to {target.host!r}: the "
             "Git host API must answer on the host it was configured with"
@@ -359,7 +365,7 @@ def guarded_session(allowed: HostAllowList) -> requests.Session:
     adapter = _AllowListAdapter(allowed)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
-    session.hooks["response"].append(_reject_requests_redirect)
+    session.hooks["response"].append(reject_cross_host_redirect)
     return session
 
 

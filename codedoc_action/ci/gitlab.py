@@ -21,7 +21,7 @@ import requests.adapters
 from pydantic import SecretStr
 
 from codedoc_action.errors import EgressError, GitHostError
-from codedoc_action.http import HostAllowList
+from codedoc_action.http import HostAllowList, reject_cross_host_redirect
 
 logger = logging.getLogger(__name__)
 
@@ -141,6 +141,9 @@ class MergeRequestNotes:
         adapter = _AllowListAdapter(allowed)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
+        # The adapter sees each request but not that it follows a redirect; a
+        # redirect to another allowed host would carry PRIVATE-TOKEN there.
+        session.hooks["response"].append(reject_cross_host_redirect)
         self._client = gitlab.Gitlab(
             url=merge_request.server_url,
             private_token=token.get_secret_value(),

@@ -15,6 +15,7 @@ import pytest
 from pydantic import SecretStr
 
 from codedoc_action.changes.model import CommitRange
+from codedoc_action.ci.gitlab import MergeRequest, MergeRequestNotes
 from codedoc_action.errors import EgressError, GitHostError
 from codedoc_action.githost.github import GitHubHost
 from codedoc_action.githost.gitlab import GitLabHost
@@ -221,3 +222,31 @@ def test_egress_git_fetch_uses_checkout_remote(
     assert other_host.requests == []
     assert git(workspace, "cat-file", "-t", scene.repo.old_sha) == "commit"
     assert f"{scene.repo.old_sha[:12]}..{scene.repo.new_sha[:12]}" in run.log
+
+
+def test_egress_review_note_redirect_blocked(other_host: RecordingServer) -> None:
+    """Even to a host the run lists, a redirect never carries the GitLab token."""
+
+    def route(method: str, path: str) -> Answer:
+        return Answer(302, headers={"location": f"{other_host.origin}{path}"})
+
+    with RecordingServer("127.0.0.1", route) as api:
+        request = MergeRequest(
+            api_url=f"{api.origin}/api/v4",
+            project_id="42",
+            iid=5,
+            source_project_id="42",
+        )
+        notes = MergeRequestNotes(
+            request,
+            SecretStr("glpat-token-0000"),
+            HostAllowList(["127.0.0.1", "127.0.0.2"]),
+            max_retries=0,
+        )
+        try:
+            with pytest.raises(EgressError, match=r"127\.0\.0\.2"):
+                notes.upsert("<!-- codedoc -->", "body")
+        finally:
+            notes.close()
+    assert api.requests
+    assert other_host.requests == []
