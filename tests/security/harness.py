@@ -148,6 +148,7 @@ class SceneBuilder:
         provider_key: str = API_KEY,
         extra_files: Mapping[str, str] | None = None,
         hold_seconds: float = 3.0,
+        confluence_kind: str = "cloud",
     ) -> Scene:
         repo = make_small_repo(self.tmp_path / "repo", extra_files)
         provider = self.stack.enter_context(
@@ -159,10 +160,15 @@ class SceneBuilder:
             )
         )
         confluence = self.stack.enter_context(
-            FakeConfluence("cloud", user=CONFLUENCE_USER, token=CONFLUENCE_TOKEN)
+            FakeConfluence(
+                confluence_kind, user=CONFLUENCE_USER, token=CONFLUENCE_TOKEN
+            )
         )
         github_api = self.stack.enter_context(RecordingServer("127.0.0.1"))
         page_id = confluence.add_page("sample", body=HAND_TEXT, space="DOC")
+        inputs = default_inputs(provider, confluence, page_id)
+        if confluence_kind == "datacenter":
+            inputs["confluence-user"] = ""  # a personal access token, as Bearer
         return Scene(
             repo=repo,
             home=self.tmp_path / "home",
@@ -170,5 +176,5 @@ class SceneBuilder:
             confluence=confluence,
             github_api=github_api,
             page_id=page_id,
-            inputs=default_inputs(provider, confluence, page_id),
+            inputs=inputs,
         )

@@ -33,6 +33,7 @@ class Failure:
     exit_code: int
     message: str
     provider_kind: str = "anthropic"
+    confluence_kind: str = "cloud"
 
 
 def _wrong_provider_key(scene: Scene) -> None:
@@ -43,6 +44,16 @@ def _gemini_invalid_key(scene: Scene) -> None:
     scene.provider.api_key = "AIza-someone-elses-key"
     scene.inputs.update(provider="google", model="", **{"api-base-url": ""})
     scene.inputs["api-base-url"] = scene.provider.base_url
+
+
+def _openai_wrong_key(scene: Scene) -> None:
+    scene.provider.api_key = "sk-proj-someone-elses-key"
+    scene.inputs.update(provider="openai", model="")
+    scene.inputs["api-base-url"] = scene.provider.base_url
+
+
+def _budget_too_small(scene: Scene) -> None:
+    scene.inputs["max-tokens"] = "50"
 
 
 def _unknown_model(scene: Scene) -> None:
@@ -142,7 +153,15 @@ FAILURES = {
     "timeouts": Failure(_provider_timeouts, 1, "timed out"),
     "error body echoes key": Failure(_error_echoes_key, 1, "api-key"),
     "provider malformed JSON": Failure(_provider_not_json, 1, "not JSON"),
+    "openai 401": Failure(_openai_wrong_key, 1, "api-key", provider_kind="openai"),
+    "budget exceeded": Failure(_budget_too_small, 1, "max-tokens"),
     "confluence 401": Failure(_confluence_wrong_token, 1, "confluence-token"),
+    "data center 401": Failure(
+        _confluence_wrong_token, 1, "confluence-token", confluence_kind="datacenter"
+    ),
+    "data center success": Failure(
+        _succeed, 0, "updated to version 2", confluence_kind="datacenter"
+    ),
     "confluence 403": Failure(_confluence_forbidden, 1, "403"),
     "confluence 404": Failure(_confluence_missing_page, 1, "999999"),
     "confluence 409 exhausted": Failure(_confluence_conflicts, 1, "409"),
@@ -179,7 +198,9 @@ def _leaks(scene: Scene, run: ActionRun) -> list[str]:
 @pytest.mark.parametrize("case", list(FAILURES), ids=list(FAILURES))
 def test_secrets_never_leak_in_any_outcome(scenes: SceneBuilder, case: str) -> None:
     failure = FAILURES[case]
-    scene = scenes.build(provider_kind=failure.provider_kind)
+    scene = scenes.build(
+        provider_kind=failure.provider_kind, confluence_kind=failure.confluence_kind
+    )
     failure.prepare(scene)
     run = scene.run()
     assert run.returncode == failure.exit_code, run.log
