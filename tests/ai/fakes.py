@@ -2,7 +2,7 @@
 
 It behaves like a strict provider: unknown models, empty output limits and
 requests over its context window are rejected. Usage is computed from the
-request text, answers are deterministic, each call can sleep, and every
+request text, completions are deterministic, each call can sleep, and every
 request is recorded so tests can search what would have been sent.
 """
 
@@ -139,7 +139,7 @@ class FakeProvider:
 
 
 def default_answer(request: CompletionRequest) -> tuple[str, dict[str, Any] | None]:
-    """Answer from the request alone: pick changed files, summarise, write."""
+    """Build a completion from the request alone: pick changed files, summarise, write."""
     task = request.messages[-1].text
     if request.stage == "select":
         paths = CHANGE_LINE.findall(task)

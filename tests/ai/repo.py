@@ -86,7 +86,7 @@ def change_set(root: Path, base: str | None, head: str) -> ChangeSet:
 
 
 def synthetic_tree(root: Path, paths: list[str], contents: list[str]) -> str:
-    """Commit ``paths`` in one go, file i holding ``contents[i % len(contents)]``.
+    """Commit ``paths`` in one go, file i containing ``contents[i % len(contents)]``.
 
     Blobs are written once and the index is filled with ``update-index
     --index-info``, so trees of tens of thousands of files take a second.
