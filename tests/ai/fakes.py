@@ -139,7 +139,7 @@ class FakeProvider:
 
 
 def default_answer(request: CompletionRequest) -> tuple[str, dict[str, Any] | None]:
-    """Build a completion from the request alone: pick changed files, summarise, write."""
+    """Build a completion from the request: pick changed files, summarise, write."""
     task = request.messages[-1].text
     if request.stage == "select":
         paths = CHANGE_LINE.findall(task)
