@@ -92,10 +92,24 @@ def run_git(repo_root: Path, *args: str, input_bytes: bytes | None = None) -> by
         )
     except subprocess.CalledProcessError as error:
         message = error.stderr.decode("utf-8", errors="replace").strip()
-        raise GitError(f"git {args[0]} failed in {repo_root}: {message}") from error
+        command = _subcommand(args)
+        raise GitError(f"git {command} failed in {repo_root}: {message}") from error
     except OSError as error:
         raise GitError(f"git could not be started: {error}; install git") from error
     return completed.stdout
+
+
+def _subcommand(args: tuple[str, ...]) -> str:
+    """Return the git subcommand in ``args``, skipping options and ``-c`` values."""
+    skip_next = False
+    for arg in args:
+        if skip_next:
+            skip_next = False
+        elif arg == "-c":
+            skip_next = True
+        elif not arg.startswith("-"):
+            return arg
+    return "command"
 
 
 def list_tree(repo_root: Path, head: str) -> list[TreeEntry]:

@@ -215,8 +215,12 @@ def _diff_batch(
         pathspecs.append(changed.path)
         if changed.old_path:
             pathspecs.append(changed.old_path)
+    # Without core.quotePath=false, git writes non-ASCII paths as quoted octal
+    # escapes in the diff headers, and they would not match the change list.
     output = run_git(
         repo_map.repo_root,
+        "-c",
+        "core.quotePath=false",
         "diff",
         "--no-color",
         "--no-ext-diff",

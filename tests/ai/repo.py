@@ -53,7 +53,9 @@ def change_set(root: Path, base: str | None, head: str) -> ChangeSet:
         tree = git(root, "ls-tree", "-r", "--name-only", head).splitlines()
         files = tuple(ChangedFile(path, "added", added_lines=1) for path in tree)
         return ChangeSet(CommitRange(None, head, "test"), files)
-    status_lines = git(root, "diff", "--name-status", "-M", base, head).splitlines()
+    status_lines = git(
+        root, "-c", "core.quotePath=false", "diff", "--name-status", "-M", base, head
+    ).splitlines()
     numstat: dict[str, tuple[str, str]] = {}
     fields = git(root, "diff", "--numstat", "-z", "-M", base, head).split("\0")
     index = 0

@@ -1,8 +1,14 @@
 from __future__ import annotations
 
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
 from codedoc_action.ai.material import (
     Item,
     cap_file_text,
+    diff_items,
     page_outline,
     relevant_changes,
     removed_lines_only,
@@ -10,6 +16,9 @@ from codedoc_action.ai.material import (
 )
 from codedoc_action.ai.tokens import estimate_tokens
 from codedoc_action.changes.model import ChangedFile, ChangeSet, CommitRange
+from codedoc_action.errors import GitError
+from codedoc_action.repomap import build_repo_map
+from tests.ai.repo import change_set, commit, init_repo
 
 
 def test_relevant_changes_filters() -> None:
@@ -87,3 +96,39 @@ def test_cap_file_text_keeps_signatures() -> None:
 
 def test_cap_file_text_short_unchanged() -> None:
     assert cap_file_text("a.py", "x = 1\n", 1_000) == "x = 1\n"
+
+
+def test_diff_items_non_ascii_path(tmp_path: Path) -> None:
+    root = init_repo(tmp_path / "repo")
+    base = commit(root, {"docs/café.py": "x = 1\n"})
+    head = commit(root, {"docs/café.py": "x = 2\n"})
+    changes = change_set(root, base, head)
+    redactions: Counter[str] = Counter()
+
+    items = diff_items(
+        build_repo_map(root, head),
+        base,
+        list(changes.files),
+        max_lines=50,
+        budget_tokens=1_000,
+        redactions=redactions,
+    )
+
+    assert [item.path for item in items] == ["docs/café.py"]
+    assert "+x = 2" in items[0].text
+
+
+def test_diff_items_unknown_base(tmp_path: Path) -> None:
+    root = init_repo(tmp_path / "repo")
+    head = commit(root, {"a.py": "x = 1\n"})
+    changed = [ChangedFile("a.py", "modified", added_lines=1)]
+
+    with pytest.raises(GitError, match="git diff failed"):
+        diff_items(
+            build_repo_map(root, head),
+            "f" * 40,
+            changed,
+            max_lines=50,
+            budget_tokens=1_000,
+            redactions=Counter(),
+        )
