@@ -19,7 +19,9 @@ logger = logging.getLogger(__name__)
 
 # NOTE: 3.2 bytes per token is an estimate for source code and English prose
 # under BPE tokenizers of the cl100k/o200k family. Dense text (minified code,
-# base64, CJK) tokenizes worse, which the margin only partly covers.
+# base64, CJK) tokenizes worse, which the margin only partly covers. On the two
+# recorded requests in tests/fixtures/ai the estimate was 1.77 times
+# Anthropic's count and 1.13 times OpenAI's count for digit-heavy text.
 BYTES_PER_TOKEN = 3.2
 SAFETY_MARGIN = 1.15
 MESSAGE_OVERHEAD_TOKENS = 8

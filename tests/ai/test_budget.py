@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import json
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -158,3 +160,40 @@ def test_budget_record_ledger_counts_earlier_calls() -> None:
     budget.record_ledger(ledger)
 
     assert budget.remaining_tokens() == 300
+
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ai"
+
+
+def _recorded(name: str) -> tuple[CompletionRequest, int]:
+    """Return a recorded request as ours, and the input tokens the provider counted."""
+    recorded = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+    body = recorded["request"]["body"]
+    system = body.get("system", "")
+    if isinstance(system, list):
+        system = "\n".join(block["text"] for block in system)
+    messages = []
+    for message in body["messages"]:
+        content = message["content"]
+        if isinstance(content, list):
+            content = "\n".join(block["text"] for block in content if "text" in block)
+        if message["role"] == "system":
+            system = f"{system}\n{content}".strip()
+        elif message["role"] == "assistant":
+            messages.append(Message("assistant", content))
+        else:
+            messages.append(Message("user", content))
+    response = recorded["response"]["body"]
+    counted = response.get("input_tokens") or response["usage"]["prompt_tokens"]
+    request = CompletionRequest("model", system, tuple(messages), 1)
+    return request, int(counted)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["anthropic_count_tokens_ok.json", "openai_chat_completion_cache_write.json"],
+)
+def test_estimate_request_tokens_above_recorded(name: str) -> None:
+    request, counted = _recorded(name)
+
+    assert estimate_request_tokens(request) >= counted
