@@ -3,7 +3,7 @@
 No tokenizer ships here for every provider (tiktoken downloads its encoding
 files at first use, and Anthropic's and Gemini's tokenizers are not public), so
 the estimate divides the UTF-8 size by a fixed ratio and adds a margin. Callers
-that need the provider's own figure use ``count_request_tokens``, which asks
+that need the provider's own figure use ``count_request_tokens``, which calls
 ``Provider.count_tokens`` first.
 """
 
