@@ -8,7 +8,7 @@ the same, except that the body was written in full and only its record is
 missing. Whenever the writing call was
 paid for, its Markdown is in RUNNER_TEMP/codedoc/page.md.
 
-Timeouts and retry waits are shortened through CODEDOC_HTTP_TIMEOUT (1.5 s),
+Timeouts and retry waits are shortened through CODEDOC_HTTP_TIMEOUT (2 s),
 CODEDOC_MAX_RETRIES (1) and CODEDOC_MAX_RETRY_WAIT (0.05 s).
 """
 
@@ -28,7 +28,7 @@ MODELS = "/v1/models"
 MESSAGES = "/v1/messages"
 PAGE = "/pages/"
 PROPERTIES = "/properties"
-SLOW = 3.0  # seconds a delayed response takes, twice the client timeout
+SLOW = 4.0  # seconds a delayed response takes, twice the client timeout
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ CONFLUENCE_USER = "docs-bot@example.com"
 MODEL = "claude-sonnet-4-5-20250929"
 HAND_TEXT = "<p>Written by a person: keep this paragraph.</p>"
 FAST_LIMITS = {
-    "CODEDOC_HTTP_TIMEOUT": "1.5",
+    "CODEDOC_HTTP_TIMEOUT": "2",
     "CODEDOC_MAX_RETRIES": "1",
     "CODEDOC_MAX_RETRY_WAIT": "0.05",
 }
@@ -147,7 +147,7 @@ class SceneBuilder:
         provider_kind: str = "anthropic",
         provider_key: str = API_KEY,
         extra_files: Mapping[str, str] | None = None,
-        hold_seconds: float = 3.0,
+        hold_seconds: float = 4.0,
         confluence_kind: str = "cloud",
     ) -> Scene:
         repo = make_small_repo(self.tmp_path / "repo", extra_files)

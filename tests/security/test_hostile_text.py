@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from codedoc_action.confluence.xhtml import AC, RI, parse_fragment
+from tests.e2e.action_env import ActionRun
 from tests.fakes.providers import FakeRequest
 from tests.security.harness import HAND_TEXT, Scene, SceneBuilder
 
@@ -100,22 +104,33 @@ def _obedient_reply(request: FakeRequest) -> str | dict[str, Any]:
     return HOSTILE_PAGE
 
 
-def _hostile_scene(scenes: SceneBuilder) -> Scene:
-    scene = scenes.build(extra_files=HOSTILE_FILES)
-    scene.provider.reply = _obedient_reply
-    return scene
+@dataclass(frozen=True)
+class HostileRun:
+    """One run of the action against the obedient provider, shared by the tests."""
+
+    scene: Scene
+    run: ActionRun
+    pages_before: list[str]
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostileRun]:
+    with ExitStack() as stack:
+        builder = SceneBuilder(tmp_path_factory.mktemp("hostile"), stack)
+        scene = builder.build(extra_files=HOSTILE_FILES)
+        scene.provider.reply = _obedient_reply
+        pages_before = scene.confluence.page_ids()
+        yield HostileRun(scene, scene.run(), pages_before)
 
 
 def _elements(body: str) -> list[ET.Element]:
     return list(parse_fragment(body).iter())
 
 
-def test_hostile_answer_publishes_only_target(scenes: SceneBuilder) -> None:
-    scene = _hostile_scene(scenes)
-    pages_before = scene.confluence.page_ids()
-    run = scene.run()
+def test_hostile_answer_publishes_only_target(hostile: HostileRun) -> None:
+    scene, run = hostile.scene, hostile.run
     assert run.returncode == 0, run.log
-    assert scene.confluence.page_ids() == pages_before
+    assert scene.confluence.page_ids() == hostile.pages_before
     assert scene.confluence.page(scene.page_id)["version"] == 2
     for method, path, _headers, _body in scene.confluence.requests:
         if method in ("PUT", "POST", "DELETE"):
@@ -128,9 +143,8 @@ def test_hostile_answer_publishes_only_target(scenes: SceneBuilder) -> None:
     assert scene.github_api.requests == []
 
 
-def test_hostile_picks_outside_repository_dropped(scenes: SceneBuilder) -> None:
-    scene = _hostile_scene(scenes)
-    run = scene.run()
+def test_hostile_picks_outside_repository_dropped(hostile: HostileRun) -> None:
+    scene, run = hostile.scene, hostile.run
     assert run.returncode == 0, run.log
     prompts = "\n".join(str(request.json) for request in scene.provider.requests)
     assert "should-never-be-read-0000" not in prompts
@@ -142,9 +156,8 @@ def test_hostile_picks_outside_repository_dropped(scenes: SceneBuilder) -> None:
     assert "/etc/hostname" not in selected
 
 
-def test_hostile_page_body_has_no_active_content(scenes: SceneBuilder) -> None:
-    scene = _hostile_scene(scenes)
-    run = scene.run()
+def test_hostile_page_body_has_no_active_content(hostile: HostileRun) -> None:
+    scene, run = hostile.scene, hostile.run
     assert run.returncode == 0, run.log
     body = scene.confluence.page(scene.page_id)["body"]
     assert body.startswith(HAND_TEXT)
@@ -169,9 +182,8 @@ def test_hostile_page_body_has_no_active_content(scenes: SceneBuilder) -> None:
 
 
 @pytest.mark.parametrize("scheme", ["javascript", "vbscript", "data", "file"])
-def test_hostile_page_drops_scheme(scenes: SceneBuilder, scheme: str) -> None:
-    scene = _hostile_scene(scenes)
-    run = scene.run()
+def test_hostile_page_drops_scheme(hostile: HostileRun, scheme: str) -> None:
+    scene, run = hostile.scene, hostile.run
     assert run.returncode == 0, run.log
     body = scene.confluence.page(scene.page_id)["body"]
     attributes = " ".join(
