@@ -21,8 +21,11 @@ from urllib.parse import urlsplit
 
 @dataclass
 class Answer:
-    """A response; ``raw`` bytes replace the JSON body, ``reset`` drops the
-    connection unanswered, and ``delay`` seconds pass before either."""
+    """A scripted response.
+
+    ``raw`` bytes replace the JSON body, ``reset`` drops the connection
+    unanswered, and ``delay`` seconds pass before either.
+    """
 
     status: int = 200
     body: Any = None
@@ -40,7 +43,7 @@ def not_found(method: str, path: str) -> Answer:
 
 
 class RecordingServer:
-    """An HTTP server on ``host`` (port 0) in a thread; a context manager.
+    """An HTTP server on ``host`` (port 0) in a thread, used as a context manager.
 
     ``requests`` lists ``(method, path)`` of every request received.
     """
@@ -83,6 +86,7 @@ class RecordingServer:
                     self.rfile.read(length)
                 with server._lock:
                     server.requests.append((self.command, self.path))
+
                 answer = server.route(self.command, urlsplit(self.path).path)
                 if answer.delay:
                     time.sleep(answer.delay)
@@ -93,6 +97,7 @@ class RecordingServer:
                     )
                     self.close_connection = True
                     return
+
                 data = b""
                 headers = dict(answer.headers)
                 if answer.raw is not None:
@@ -101,6 +106,7 @@ class RecordingServer:
                 elif answer.body is not None:
                     data = json.dumps(answer.body).encode()
                     headers.setdefault("content-type", "application/json")
+
                 self.send_response(answer.status)
                 for name, value in headers.items():
                     self.send_header(name, value)

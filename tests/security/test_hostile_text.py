@@ -1,7 +1,7 @@
 """Hostile text: prompt injection in the repository and a provider that obeys it.
 
 The fake provider plays a model that followed the injected instructions: its
-file picks name secrets and paths outside the repository, and its page holds
+file picks name secrets and paths outside the repository, and its page has
 scripts, raw HTML, unknown macros, dangerous links and a claim that it
 published elsewhere. Whatever it returns, the run writes only the configured
 page, contacts only the listed hosts, and the stored body carries no markup
