@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -43,6 +44,9 @@ if TYPE_CHECKING:
     from codedoc_action.job import JobFiles
 
 logger = logging.getLogger(__name__)
+
+# A full SHA-1 or SHA-256 object id.
+COMMIT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 
 
 class Pipeline:
@@ -161,7 +165,7 @@ class Pipeline:
             self.platform.workspace,
             fetch_auth=fetch_auth_for(event, settings.github_token),
         )
-        last = state.record.commit if state and state.record else None
+        last = self._recorded_commit(state)
         changes = collect_changes(
             git,
             event,
@@ -198,6 +202,24 @@ class Pipeline:
             f"`{changes.range.head[:12]}`; nothing was sent or written."
         )
         return True
+
+    def _recorded_commit(self, state: PageState | None) -> str | None:
+        """Return the commit stored on the page, if it is a well-formed id.
+
+        Anyone who can edit the page can change its properties, so the value
+        is checked before it reaches git.
+        """
+        if state is None or state.record is None:
+            return None
+        commit = state.record.commit.strip()
+        if COMMIT_ID.fullmatch(commit):
+            return commit
+        self.report.warnings.append(
+            "The commit recorded on the page is not a commit id, so it was "
+            "ignored; the range comes from the event alone."
+        )
+        logger.warning("page %s records an invalid commit id; ignored", state.page_id)
+        return None
 
     def _price(self, model: str) -> Price | None:
         settings = self.settings

@@ -109,6 +109,14 @@ class Settings(BaseModel):
             return None
         return value.strip() if isinstance(value, str) else value
 
+    @field_validator("base", "head")
+    @classmethod
+    def _revision(cls, value: str) -> str:
+        value = value.strip()
+        if value.startswith("-") or any(char.isspace() for char in value):
+            raise ValueError(f"expected a commit id, branch or tag; got {value!r}")
+        return value
+
     @field_validator("api_base_url", "confluence_url")
     @classmethod
     def _http_url(cls, value: str) -> str:

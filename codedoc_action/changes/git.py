@@ -246,6 +246,9 @@ class Git:
             "--no-recurse-submodules",
             "--quiet",
             *depth_args,
+            # Refspecs may come from the page's record, which page editors can
+            # change: never let one be read as an option.
+            "--end-of-options",
             self.remote,
             *refspecs,
             env=env,
