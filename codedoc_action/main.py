@@ -115,6 +115,7 @@ def main(
             logger.warning("%s", notice)
             return 0
         logger.error("%s", secrets.redact(str(exc)))
+        _report_invalid_settings(platform, exc)
         return exc.exit_code
     except CodedocError as exc:
         logger.error("%s", secrets.redact(str(exc)))
@@ -131,6 +132,21 @@ def main(
             secrets.redact(detail),
         )
         return 1
+
+
+def _report_invalid_settings(platform: Platform, error: SettingsError) -> None:
+    """Write the problems to the summary and empty outputs for the job page."""
+    from codedoc_action.report import RunReport, render_summary
+
+    report = RunReport(
+        result="Invalid settings: nothing was sent or written.",
+        warnings=list(error.problems),
+    )
+    try:
+        platform.write_summary(render_summary(report))
+        platform.write_outputs(report.outputs())
+    except OSError as exc:
+        logger.warning("could not write the summary: %s", exc)
 
 
 def _fork_notice(flags: Mapping[str, str], env: Mapping[str, str]) -> str | None:

@@ -116,6 +116,8 @@ class Pipeline:
             return self.report
         if self._already_documented(changes, state):
             return self.report
+        if self._offline_would_replace_edits(state):
+            return self.report
         result = self._generate(changes, state, model, selection_model)
         self._save_markdown(result, state)
         if review:
@@ -200,6 +202,33 @@ class Pipeline:
         self.report.result = (
             f"[The page]({state.url}) already documents "
             f"`{changes.range.head[:12]}`; nothing was sent or written."
+        )
+        return True
+
+    def _offline_would_replace_edits(self, state: PageState | None) -> bool:
+        """Return True, and report why, when offline output would erase hand edits.
+
+        The offline writer builds the section from the repository alone and
+        cannot carry edits forward, so an edited section is left as it is
+        unless ``mode: full`` asks for the replacement.
+        """
+        if self.provider is not None or state is None or not state.hand_edited:
+            return False
+        if self.settings.mode == "full":
+            return False
+        self._describe_page(state)
+        self.report.result = (
+            f"[The page]({state.url}) was not written: its managed section was "
+            "edited by hand, and the offline writer cannot keep those edits."
+        )
+        self.report.warnings.append(
+            "Set mode: full to replace the edited section, or use an AI provider, "
+            "which revises the edited text."
+        )
+        logger.warning(
+            "page %s: the managed section was edited by hand; the offline writer "
+            "leaves it unchanged unless mode is full",
+            state.page_id,
         )
         return True
 

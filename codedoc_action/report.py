@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,7 +98,8 @@ def render_summary(report: RunReport) -> str:
             [
                 "> [!NOTE]",
                 "> The managed section was edited by hand since the last run. "
-                "The edits were kept and given to the writer as the current text.",
+                "The edited text was given to the writer as the current section, "
+                "so the new version builds on it; the page history has both.",
                 "",
             ]
         )
@@ -126,10 +128,15 @@ def _preview_block(markdown: str) -> list[str]:
         text = (
             text[:PREVIEW_MAX_CHARS] + "\n\n(cut here; the whole page is in the file)"
         )
+    # A fence keeps the model's text inert: raw HTML in it is shown, not rendered.
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
     return [
-        "<details><summary>Page preview</summary>",
+        "<details><summary>Page preview (Markdown)</summary>",
         "",
+        f"{fence}markdown",
         text.rstrip(),
+        fence,
         "",
         "</details>",
         "",

@@ -8,6 +8,7 @@ environment by itself: callers pass plain mappings, so tests pass dicts.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
@@ -109,6 +110,32 @@ class Settings(BaseModel):
             return None
         return value.strip() if isinstance(value, str) else value
 
+    @field_validator("provider", mode="before")
+    @classmethod
+    def _provider_name(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        name = value.strip().lower()
+        if name in PROVIDERS:
+            return name
+        close = difflib.get_close_matches(name, PROVIDERS, n=1)
+        hint = f"did you mean {close[0]}? " if close else ""
+        raise ValueError(
+            f"{value!r} is not a provider; {hint}expected one of {', '.join(PROVIDERS)}"
+        )
+
+    @field_validator("confluence_page")
+    @classmethod
+    def _page_reference(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.isdigit() and not re.match(r"^https?://", value):
+            raise ValueError(
+                f"expected a numeric page id or a page URL; got {value!r}. Copy the "
+                "id from the page's address, or use confluence-space and "
+                "confluence-title"
+            )
+        return value
+
     @field_validator("base", "head")
     @classmethod
     def _revision(cls, value: str) -> str:
@@ -122,7 +149,10 @@ class Settings(BaseModel):
     def _http_url(cls, value: str) -> str:
         value = value.strip().rstrip("/")
         if value and not re.match(r"^https?://[^/\s]+", value):
-            raise ValueError(f"expected an http(s) URL; got {value!r}")
+            raise ValueError(
+                f"expected an http(s) URL; got {value!r}. Write the full address, "
+                f"e.g. https://{value.split('://')[-1]}"
+            )
         return value
 
     @model_validator(mode="after")
@@ -248,7 +278,7 @@ def build_settings(values: Mapping[str, Any], command: str = "run") -> Settings:
     try:
         settings = Settings.model_validate(data, context={"command": command})
     except ValidationError as exc:
-        errors = exc.errors(include_url=False, include_input=False)
+        errors = _without_secret_inputs(exc.errors(include_url=False))
         problems.extend(_describe(errors))
         problems.extend(_combination_problems(data, errors, problems, command))
         raise SettingsError(problems) from None
@@ -267,10 +297,43 @@ def _describe(errors: Iterable[Mapping[str, Any]]) -> list[str]:
             lines.extend(line for line in message.split("\n") if line)
             continue
         name = location[0].replace("_", "-")
-        if error.get("type") == "literal_error" and name == "provider":
-            message = f"invalid value; expected one of {', '.join(PROVIDERS)}"
-        lines.append(f"{name}: {message}")
+        lines.append(f"{name}: {_plain_message(error, message)}")
     return lines
+
+
+SECRET_FIELDS = frozenset({"api_key", "confluence_token", "github_token"})
+
+
+def _without_secret_inputs(errors: list[Any]) -> list[Any]:
+    """Drop the rejected value from errors on secret inputs, so it is never shown."""
+    for error in errors:
+        location = error.get("loc") or ("",)
+        if str(location[0]) in SECRET_FIELDS:
+            error.pop("input", None)
+    return errors
+
+
+def _plain_message(error: Mapping[str, Any], default: str) -> str:
+    """Reword pydantic's common messages as "expected X; got Y" with the fix."""
+    kind = error.get("type")
+    context = error.get("ctx") or {}
+    given = error.get("input")
+    shown = f"; got {given!r}" if isinstance(given, str | int | float) else ""
+    if kind == "literal_error":
+        return f"expected one of {context.get('expected', '')}{shown}"
+    if kind == "greater_than_equal":
+        return f"expected a number of at least {context.get('ge')}{shown}"
+    if kind == "greater_than":
+        return f"expected a number above {context.get('gt')}{shown}"
+    if kind == "less_than_equal":
+        return f"expected a number of at most {context.get('le')}{shown}"
+    if kind in ("int_parsing", "int_from_float"):
+        return f"expected a whole number{shown}"
+    if kind == "float_parsing":
+        return f"expected a number{shown}"
+    if kind == "bool_parsing":
+        return f"expected true or false{shown}"
+    return default
 
 
 def _combination_problems(

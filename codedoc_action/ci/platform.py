@@ -159,6 +159,13 @@ class AnnotatingFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         message = super().format(record)
+        if self.platform.name == "github":
+            # Text from the repository (file names, git output) must not start a
+            # line with "::", which the runner would read as a workflow command.
+            message = "\n".join(
+                ": :" + line[2:] if line.lstrip().startswith("::") else line
+                for line in message.split("\n")
+            )
         prefix = self.platform.annotation(record.levelno)
         if prefix:
             # Workflow commands take one line; encode newlines as GitHub expects.

@@ -137,7 +137,7 @@ def test_action_offline_dry_run_previews(
     assert run.outputs["total-tokens"] == "0"
     assert run.outputs["updated"] == "false"
     assert "Preview only" in run.summary
-    assert "<summary>Page preview</summary>" in run.summary
+    assert "<summary>Page preview (Markdown)</summary>" in run.summary
     page = (run.runner_temp / "codedoc" / "page.md").read_text(encoding="utf-8")
     assert page.splitlines()[0] in run.summary
 

@@ -56,3 +56,41 @@ def test_page_record_option_never_runs(
         second = run_action(env)
     assert not marker.exists()
     assert "not a commit id" in second.summary
+
+
+def test_offline_keeps_hand_edited_section(
+    release_repo: RepoInfo, tmp_path: Path
+) -> None:
+    with FakeConfluence("cloud", token=TOKEN) as confluence:
+        page_id = confluence.add_page("Docs", "<p>outside</p>")
+        inputs = {
+            "provider": "offline",
+            "confluence-url": confluence.base_url,
+            "confluence-user": confluence.user,
+            "confluence-token": TOKEN,
+            "confluence-page": page_id,
+        }
+        payload = push_payload(release_repo.old_sha, release_repo.new_sha)
+        env = action_env(
+            release_repo.path,
+            tmp_path / "home",
+            "push",
+            payload,
+            inputs,
+            release_repo.new_sha,
+        )
+        first = run_action(env)
+        assert first.returncode == 0, first.log
+
+        body = confluence.page(page_id)["body"]
+        end = body.index("codedoc-section-end")
+        paragraph = body.rindex("<p", 0, end)
+        edited = body[:paragraph] + "<p>A person added this.</p>" + body[paragraph:]
+        confluence.set_body(page_id, edited)
+        version = confluence.page(page_id)["version"]
+
+        second = run_action(env)
+        assert second.returncode == 0, second.log
+        assert confluence.page(page_id)["version"] == version
+        assert "A person added this." in confluence.page(page_id)["body"]
+        assert "offline writer cannot keep those edits" in second.summary

@@ -78,3 +78,19 @@ def test_main_unexpected_error_exit_1(tmp_path: Path) -> None:
     code = main(["run"], env, stream)
     assert code == 1
     assert "error" in stream.getvalue().lower()
+
+
+def test_main_invalid_settings_write_summary(tmp_path: Path) -> None:
+    summary = tmp_path / "summary.md"
+    outputs = tmp_path / "outputs"
+    env = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "GITHUB_OUTPUT": str(outputs),
+        "INPUT_MAX-TOKENS": "0",
+    }
+    assert main(["run"], env, io.StringIO()) == 2
+    text = summary.read_text(encoding="utf-8")
+    assert "Invalid settings" in text
+    assert "max-tokens: expected a number of at least 1; got '0'" in text
+    assert "updated=false" in outputs.read_text(encoding="utf-8")

@@ -74,3 +74,27 @@ def test_platform_multiline_output_uses_delimiter(tmp_path: Path) -> None:
     name, delimiter = lines[1].split("<<")
     assert name == "many"
     assert lines[2:5] == ["a", "b", delimiter]
+
+
+def test_platform_log_line_cannot_start_command() -> None:
+    import logging
+
+    from codedoc_action.ci.platform import AnnotatingFormatter
+
+    platform = GitHubPlatform(env={}, stream=io.StringIO())
+    formatter = AnnotatingFormatter(platform)
+    record = logging.LogRecord(
+        "codedoc_action", logging.INFO, __file__, 1, "read %s", ("a\n::error::x",), None
+    )
+    text = formatter.format(record)
+    assert "\n::" not in text
+    assert ": :error::x" in text
+
+
+def test_report_preview_is_fenced() -> None:
+    report = RunReport(
+        result="x", preview_markdown="# T\n\n<img src=x onerror=y>\n```\n"
+    )
+    summary = render_summary(report)
+    assert "````markdown\n# T" in summary
+    assert "<img src=x onerror=y>" in summary.split("````markdown")[1]

@@ -125,3 +125,31 @@ def test_settings_cross_checks_survive_field_errors() -> None:
     text = str(caught.value)
     assert "max-files:" in text
     assert "api-key: missing" in text
+
+
+def test_settings_provider_typo_suggests_name() -> None:
+    with pytest.raises(SettingsError) as caught:
+        build_settings({"provider": "antropic"})
+    assert "'antropic' is not a provider; did you mean anthropic?" in str(caught.value)
+
+
+def test_settings_provider_ignores_case() -> None:
+    assert build_settings({"provider": "OFFLINE"}).provider == "offline"
+
+
+def test_settings_page_must_be_id_or_url() -> None:
+    with pytest.raises(SettingsError) as caught:
+        build_settings({"confluence-page": "page-1", "dry-run": "true"})
+    assert "expected a numeric page id or a page URL" in str(caught.value)
+
+
+def test_settings_rejects_option_like_revision() -> None:
+    with pytest.raises(SettingsError) as caught:
+        build_settings({"base": "--upload-pack=x"})
+    assert "base: expected a commit id" in str(caught.value)
+
+
+def test_settings_rejected_secret_never_echoed() -> None:
+    with pytest.raises(SettingsError) as caught:
+        build_settings({"api-key": 987654321123})
+    assert "987654321123" not in str(caught.value)
