@@ -214,5 +214,5 @@ def _notes(report: RunReport) -> list[str]:
     if report.preview_path is not None:
         lines.append(f"Rendered page preview: `{report.preview_path}`")
     if report.hosts:
-        lines.append("Hosts contacted: " + ", ".join(f"`{h}`" for h in report.hosts))
+        lines.append("Hosts allowed: " + ", ".join(f"`{h}`" for h in report.hosts))
     return [*lines, ""] if lines else lines
