@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from codedoc_action.ai.limits import Limits
@@ -47,6 +47,8 @@ class Item:
     kind: str  # "file", "signatures" or "diff"
     text: str
     tokens: int
+    # SHA-256 digests of the secret values replaced in ``text``.
+    secrets: frozenset[str] = field(default=frozenset(), repr=False)
 
 
 def is_pure_rename(changed: ChangedFile) -> bool:
@@ -117,17 +119,20 @@ def file_items(
     paths: Iterable[str],
     redactions: Counter[str],
     max_tokens: int | None = None,
+    counted: Mapping[str, frozenset[str]] | None = None,
 ) -> list[Item]:
     """Read ``paths`` at head and return each as a scrubbed full-text item.
 
     A file over ``max_tokens`` keeps its first lines and then the signatures
     of all its top-level symbols, so a large module still shows its interface.
     The cut happens before scrubbing, so text that is not sent is not scanned.
+    Secrets whose digests ``counted`` lists under the same path (found in the
+    file's diff already) are not added to ``redactions`` again.
     """
     texts = list(repo_map.read_text(paths).items())
     if max_tokens is not None:
         texts = [(path, cap_file_text(path, text, max_tokens)) for path, text in texts]
-    return _scrubbed_items(texts, "file", redactions)
+    return _scrubbed_items(texts, "file", redactions, counted)
 
 
 def cap_file_text(path: str, text: str, max_tokens: int) -> str:
@@ -170,12 +175,23 @@ def signature_items(
 
 
 def _scrubbed_items(
-    texts: list[tuple[str, str]], kind: str, redactions: Counter[str]
+    texts: list[tuple[str, str]],
+    kind: str,
+    redactions: Counter[str],
+    counted: Mapping[str, frozenset[str]] | None = None,
 ) -> list[Item]:
+    """Scrub ``texts`` and count each secret once per file into ``redactions``."""
     items: list[Item] = []
     for (path, _), scrubbed in zip(texts, scrub_texts(texts), strict=True):
-        redactions.update(scrubbed.counts)
-        items.append(Item(path, kind, scrubbed.text, estimate_tokens(scrubbed.text)))
+        already = counted.get(path, frozenset()) if counted else frozenset()
+        redactions.update(
+            secret_kind
+            for digest, secret_kind in scrubbed.digests.items()
+            if digest not in already
+        )
+        tokens = estimate_tokens(scrubbed.text)
+        secrets = frozenset(scrubbed.digests)
+        items.append(Item(path, kind, scrubbed.text, tokens, secrets))
     return items
 
 
@@ -255,7 +271,7 @@ def removed_lines_only(item: Item) -> Item:
         if line.startswith(("@@", "-")) and not line.startswith("---")
     ]
     text = "\n".join(["(removed lines only; the file's text at head follows)", *kept])
-    return Item(item.path, "removed", text, estimate_tokens(text))
+    return Item(item.path, "removed", text, estimate_tokens(text), item.secrets)
 
 
 def _split_diff(output: str) -> dict[str, str]:
@@ -322,13 +338,14 @@ def build_items(
     picked_set = set(picked_changed)
     neighbours = [pick.path for pick in picks if not pick.changed]
     diff_by_path = {item.path: item for item in diffs}
+    counted = {item.path: item.secrets for item in diffs}
     return [
         *(
             removed_lines_only(diff_by_path[p])
             for p in picked_changed
             if p in diff_by_path
         ),
-        *file_items(repo_map, picked_changed, redactions, limits.file_tokens),
+        *file_items(repo_map, picked_changed, redactions, limits.file_tokens, counted),
         *signature_items(repo_map, neighbours, redactions),
         *(item for item in diffs if item.path not in picked_set),
     ]

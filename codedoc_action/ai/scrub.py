@@ -1,16 +1,21 @@
 """Secrets scrubbing for every text that goes into an AI request.
 
-Two layers find secrets. Our own patterns cover what must never leak in any
-context. They match private key blocks, passwords in connection strings, JWTs,
-the token formats of AWS, GitHub, GitLab, Slack, OpenAI, Anthropic, Google and
-Stripe, and high-entropy string literals assigned to secret-like names. Then
-detect-secrets (the Yelp scanner, 1.5) runs its plugins and heuristic filters
-over the lines that could still hold one. Each secret is replaced by a
-placeholder such as ``[REDACTED:aws-key]``, and only counts by kind are kept.
+Two layers find secrets. Our own patterns (in ``scrub_patterns``) cover what
+must never leak in any context. They match private key blocks, passwords in
+connection strings and ``curl -u``, hard-coded ``Authorization`` headers,
+JWTs, the token formats of AWS, GitHub, GitLab, Slack, OpenAI, Anthropic,
+Google and Stripe, and values assigned to secret-like names, quoted or bare
+(.ini, .properties, .env, YAML, XML). Then detect-secrets (the Yelp scanner,
+1.5) runs its plugins and heuristic filters over the lines that could still
+hold one. Each secret is replaced by a placeholder such as
+``[REDACTED:aws-key]``. A result keeps, by kind, how many distinct secret
+values a text contained, and a SHA-256 digest of each value so that callers
+can count a secret sent twice (in a diff and in the file's text) only once.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import re
@@ -23,6 +28,8 @@ from pathlib import Path, PurePosixPath
 
 from detect_secrets.core.scan import scan_file
 from detect_secrets.settings import default_settings
+
+from codedoc_action.ai import scrub_patterns as patterns
 
 logger = logging.getLogger(__name__)
 
@@ -60,8 +67,13 @@ def is_secret_file(path: str) -> bool:
 
     Matches key and certificate files by suffix, SSH private keys, credential
     files of common tools, and ``.env`` files except ``.env.example`` and the
-    like, which hold variable names for documentation.
+    like, which hold variable names for documentation. A path that contains
+    a secret itself (an AWS key id as a file name) is treated the same way.
+    The repository map then shows its name redacted, and no other part of a
+    request names it, because its content and diff are never sent.
     """
+    if _scrub_own_patterns(path).counts:
+        return True
     name = PurePosixPath(path).name.lower()
     if name in SECRET_FILE_NAMES:
         return True
@@ -74,63 +86,29 @@ def is_secret_file(path: str) -> bool:
 
 @dataclass
 class ScrubResult:
-    """Scrubbed text and how many secrets of each kind were replaced."""
+    """Scrubbed text, with the distinct secret values it contained.
+
+    ``counts`` contains the number of distinct values per kind, however often each
+    occurred. ``digests`` maps the SHA-256 hex digest of each value to its kind.
+    """
 
     text: str
     counts: Counter[str] = field(default_factory=Counter)
+    digests: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def record(self, value: str, kind: str) -> None:
+        """Note one found secret ``value``; a value already noted is not counted."""
+        digest = secret_digest(value)
+        if digest not in self.digests:
+            self.digests[digest] = kind
+            self.counts[kind] += 1
 
 
-_PRIVATE_KEY = re.compile(
-    r"-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY( BLOCK)?-----"
-    r"(?:.*?-----END [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----|.*\Z)",
-    re.DOTALL,
-)
-_CONNECTION_PASSWORD = re.compile(
-    r"\b(?P<scheme>[a-z][a-z0-9+.\-]{1,30})://(?P<user>[^\s:/@'\"<>]*):"
-    r"(?P<secret>[^\s@/'\"<>]+)@",
-    re.IGNORECASE,
-)
-_TOKEN_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("aws-key", re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b")),
-    (
-        "aws-secret-key",
-        re.compile(
-            r"(?i)aws_?secret_?(?:access_?)?key[\"']?\s*[:=]\s*[\"']?"
-            r"(?P<secret>[A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])"
-        ),
-    ),
-    (
-        "github-token",
-        re.compile(
-            r"\b(?:gh[pousr]_[A-Za-z0-9]{30,255}|github_pat_[A-Za-z0-9_]{22,255})"
-        ),
-    ),
-    ("gitlab-token", re.compile(r"\bgl(?:pat|dt|rt|ptt|cbt|oas)-[A-Za-z0-9_\-]{20,}")),
-    ("slack-token", re.compile(r"\bxox[abposr]-[A-Za-z0-9\-]{10,}")),
-    (
-        "slack-webhook",
-        re.compile(r"https://hooks\.slack\.com/services/[A-Za-z0-9/_\-]{20,}"),
-    ),
-    ("anthropic-key", re.compile(r"\bsk-ant-[A-Za-z0-9_\-]{20,}")),
-    ("openai-key", re.compile(r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,}")),
-    ("google-api-key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}")),
-    ("stripe-key", re.compile(r"\b[rs]k_(?:live|test)_[0-9A-Za-z]{16,}")),
-    (
-        "jwt",
-        re.compile(
-            r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"
-        ),
-    ),
-)
-_SENSITIVE_NAME = (
-    r"[A-Za-z0-9_.\-]*(?:secret|passw(?:or)?d|pwd|token|api[_\-]?key|apikey|"
-    r"access[_\-]?key|private[_\-]?key|credential|auth[_\-]?key|signing[_\-]?key)"
-    r"[A-Za-z0-9_.\-]*"
-)
-_SECRET_ASSIGNMENT = re.compile(
-    rf"(?i)\b{_SENSITIVE_NAME}[\"']?\s*(?::=|=>|[:=])\s*(?P<quote>[\"'`])"
-    r"(?P<secret>[^\"'`\s]{8,})(?P=quote)"
-)
+def secret_digest(value: str) -> str:
+    """Return the SHA-256 hex digest that identifies a secret without holding it."""
+    return hashlib.sha256(value.encode("utf-8", errors="replace")).hexdigest()
+
+
 # Lines worth a detect-secrets pass: a quoted literal of 8 or more characters
 # without spaces, a long value after '=' or ':', credentials in a URL, a
 # secret-like word, or a long run that mixes letters and digits. Its plugins
@@ -204,29 +182,90 @@ def scrub_texts(
     ordered = sorted(found, key=len, reverse=True)
     for (path, _), result in zip(texts, results, strict=True):
         for value in ordered:
-            occurrences = result.text.count(value)
-            if occurrences:
+            if value in result.text:
                 kind = found[value]
                 result.text = result.text.replace(value, PLACEHOLDER.format(kind=kind))
-                result.counts[kind] += occurrences
+                result.record(value, kind)
         if result.counts:
-            logger.info("scrubbed %s: %s", path or "text", dict(result.counts))
+            logger.info("scrubbed %r: %s", path or "text", dict(result.counts))
     return results
+
+
+def _is_placeholder(value: str) -> bool:
+    """Tell whether ``value`` is a documentation stand-in such as ``<your-token>``."""
+    return (
+        value.lower() in patterns.PLACEHOLDER_WORDS
+        or patterns.PLACEHOLDER_VALUE.search(value) is not None
+    )
+
+
+def _is_literal_secret(value: str) -> bool:
+    """Tell whether a value in a credential context is a real literal.
+
+    Used where the context already names a credential (``curl -u``, a URL's
+    password, ``<password>``), so only stand-ins and variable references
+    such as ``$PASS`` or ``${{ secrets.X }}`` are kept.
+    """
+    return not _is_placeholder(value) and not value.startswith(("$", "%", "{{"))
+
+
+def _is_assigned_secret(value: str) -> bool:
+    """Tell whether a bare value after a secret-like name looks like a secret.
+
+    Code (calls, subscripts, attribute chains, ``${...}``), paths, URLs,
+    numbers and type names are not. A value of only letters, ``_`` and
+    ``-`` is taken for an identifier or a word, so a password without any
+    digit or symbol is missed here. detect-secrets still scans such lines.
+    """
+    return (
+        len(value) >= MIN_SECRET_LENGTH
+        and not _is_placeholder(value)
+        and patterns.CODE_VALUE.search(value) is None
+        and patterns.IDENTIFIER.match(value) is None
+    )
+
+
+def _has_letter_and_digit(value: str) -> bool:
+    return any(c.isdigit() for c in value) and any(c.isalpha() for c in value)
 
 
 def _scrub_own_patterns(text: str) -> ScrubResult:
     result = ScrubResult(text)
-    _replace_pattern(result, _PRIVATE_KEY, "private-key", whole=True)
-    _replace_pattern(result, _CONNECTION_PASSWORD, "connection-password")
-    for kind, pattern in _TOKEN_PATTERNS:
+    _replace_pattern(result, patterns.PRIVATE_KEY, "private-key", whole=True)
+    for pattern in (
+        patterns.URL_PASSWORD,
+        patterns.DSN_PASSWORD,
+        patterns.PARAMETER_PASSWORD,
+        patterns.CURL_USER,
+    ):
+        _replace_pattern(
+            result, pattern, "connection-password", keep=_is_literal_secret
+        )
+    for kind, pattern in patterns.TOKEN_PATTERNS:
         _replace_pattern(
             result, pattern, kind, whole="secret" not in pattern.groupindex
         )
     _replace_pattern(
         result,
-        _SECRET_ASSIGNMENT,
-        "secret-assignment",
-        keep=lambda value: shannon_entropy(value) >= ASSIGNMENT_MIN_ENTROPY,
+        patterns.AUTHORIZATION,
+        "authorization-header",
+        keep=lambda value: _has_letter_and_digit(value) and _is_literal_secret(value),
+    )
+    for pattern in (patterns.QUOTED_ASSIGNMENT, patterns.FALLBACK_ASSIGNMENT):
+        _replace_pattern(
+            result,
+            pattern,
+            "secret-assignment",
+            keep=lambda value: (
+                shannon_entropy(value) >= ASSIGNMENT_MIN_ENTROPY
+                and not _is_placeholder(value)
+            ),
+        )
+    _replace_pattern(
+        result, patterns.BARE_ASSIGNMENT, "secret-assignment", keep=_is_assigned_secret
+    )
+    _replace_pattern(
+        result, patterns.XML_ELEMENT, "secret-assignment", keep=_is_literal_secret
     )
     return result
 
@@ -239,17 +278,21 @@ def _replace_pattern(
     whole: bool = False,
     keep: Callable[[str], bool] | None = None,
 ) -> None:
+    """Replace each match of ``pattern`` in ``result``, or its ``secret`` group.
+
+    ``keep`` decides whether a matched value is a secret worth replacing.
+    """
     placeholder = PLACEHOLDER.format(kind=kind)
     found: set[str] = set()
 
     def substitute(match: re.Match[str]) -> str:
         if whole:
-            result.counts[kind] += 1
+            result.record(match.group(0), kind)
             return placeholder
         secret = match.group("secret")
-        if secret.startswith("[REDACTED:") or (keep is not None and not keep(secret)):
+        if "[REDACTED:" in secret or (keep is not None and not keep(secret)):
             return match.group(0)
-        result.counts[kind] += 1
+        result.record(secret, kind)
         found.add(secret)
         start, end = match.span("secret")
         offset = match.start()
@@ -260,7 +303,6 @@ def _replace_pattern(
     # The same value elsewhere (a comment, a second config key) goes too.
     for secret in sorted(found, key=len, reverse=True):
         if len(secret) >= MIN_SECRET_LENGTH and secret in result.text:
-            result.counts[kind] += result.text.count(secret)
             result.text = result.text.replace(secret, placeholder)
 
 
@@ -276,6 +318,8 @@ def _detect_secrets(lines: list[str], suffix: str) -> dict[str, str]:
             for secret in scan_file(str(scratch)):
                 value = secret.secret_value or ""
                 if len(value) < MIN_SECRET_LENGTH or "REDACTED" in value:
+                    continue
+                if _is_placeholder(value):
                     continue
                 found[value] = _DETECT_SECRETS_KINDS.get(secret.type, "secret")
     return found
