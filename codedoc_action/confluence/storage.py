@@ -4,7 +4,9 @@ The parser is markdown-it-py with the GitHub Flavored Markdown plugin of
 mdit-py-plugins: tables, task lists, strikethrough, autolinks, footnotes and
 alerts. Raw HTML is off, so ``List<T>`` or ``<script>`` in the Markdown stays
 text and is escaped. Links and images keep only http(s), mailto and relative
-targets, and anything else is written as plain text. The output is always
+targets, and anything else is written as plain text. Images become links to
+their URL, never embedded images, because an embedded image is fetched by
+every viewer's browser without a click. The output is always
 well-formed XML: every text is escaped and characters that XML forbids are
 replaced with U+FFFD.
 """
@@ -353,19 +355,22 @@ class StorageRenderer:
         return self._link_closers.pop() if self._link_closers else ""
 
     def _image(self, tokens: Sequence[Token], index: int) -> str:
+        # An image loads by itself for every viewer of the page, so a URL the
+        # model chose (from prompt-injected source text, say) could carry data
+        # out to any host. Images are written as plain links instead, which
+        # fetch nothing until a person clicks them.
         token = tokens[index]
         source = str(token.attrGet("src") or "")
         alt = _plain_text(token.children or [])
         if not source or not is_allowed_url(source):
             return escape_text(alt)
-        attributes = f' ac:alt="{escape_attribute(alt)}"' if alt else ""
+        label = escape_text(alt or source)
+        if self._link_closers:
+            # Already inside a link, and links do not nest.
+            return label
         title = token.attrGet("title")
-        if title:
-            attributes += f' ac:title="{escape_attribute(str(title))}"'
-        return (
-            f'<ac:image{attributes}><ri:url ri:value="{escape_attribute(source)}"/>'
-            "</ac:image>"
-        )
+        title_attribute = f' title="{escape_attribute(str(title))}"' if title else ""
+        return f'<a href="{escape_attribute(source)}"{title_attribute}>{label}</a>'
 
 
 def _anchor_link(anchor: str, body: str) -> str:

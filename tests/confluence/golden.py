@@ -2,6 +2,10 @@
 
 Set CODEDOC_REGENERATE_GOLDEN=1 to rewrite the expected files from the
 current renderer, then review the diff before committing it.
+
+In links.md the images come out as ``<a>`` links, not ``<ac:image>``: an
+embedded image is fetched by every viewer's browser, so a URL chosen by the
+model could carry data out without a click.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from codedoc_action.confluence.storage import (
     render_storage,
     slugify,
 )
-from codedoc_action.confluence.xhtml import AC, RI, is_well_formed, parse_fragment
+from codedoc_action.confluence.xhtml import AC, is_well_formed, parse_fragment
 
 
 def _root(markdown: str, **options: object) -> ET.Element:
@@ -122,16 +122,6 @@ def test_render_link_anchor_uses_ac_link() -> None:
     link = root.find(f".//{AC}link")
     assert link is not None
     assert link.get(f"{AC}anchor") == "setup"
-
-
-def test_render_image_by_url() -> None:
-    root = _root("![alt text](https://example.com/a.png)")
-    image = root.find(f".//{AC}image")
-    assert image is not None
-    assert image.get(f"{AC}alt") == "alt text"
-    url = image.find(f"{RI}url")
-    assert url is not None
-    assert url.get(f"{RI}value") == "https://example.com/a.png"
 
 
 def test_render_image_data_uri_dropped() -> None:
