@@ -74,7 +74,7 @@ def _github(api: ScriptedApi) -> GitHubHost:
         api_url=api.origin,
         repository="octo/project",
         token=SecretStr(GITHUB_TOKEN),
-        allowed=HostAllowList(["127.0.0.1"]),
+        allowed=HostAllowList([api.origin]),
         timeout=1,
         retries=1,
         seconds_between_requests=0,
@@ -86,7 +86,7 @@ def _gitlab(api: ScriptedApi) -> GitLabHost:
         server_url=api.origin,
         project_id="42",
         token=SecretStr(GITHUB_TOKEN),
-        allowed=HostAllowList(["127.0.0.1"]),
+        allowed=HostAllowList([api.origin]),
         timeout=1.0,
     )
 

@@ -31,7 +31,7 @@ def test_limits_apply_to_new_clients() -> None:
     client = HttpClient(
         service="t",
         base_url="http://127.0.0.1:9",
-        allowed=HostAllowList(["127.0.0.1"]),
+        allowed=HostAllowList(["http://127.0.0.1:9"]),
         timeout=httpx.Timeout(300.0),
         max_retries=4,
         backoff_cap=60.0,
@@ -47,7 +47,7 @@ def test_limits_unset_keep_client_values() -> None:
     with HttpClient(
         service="t",
         base_url="http://127.0.0.1:9",
-        allowed=HostAllowList(["127.0.0.1"]),
+        allowed=HostAllowList(["http://127.0.0.1:9"]),
         max_retries=4,
     ) as client:
         assert client.max_retries == 4
@@ -62,7 +62,7 @@ def test_limits_bound_retry_after_wait() -> None:
         client = HttpClient(
             service="t",
             base_url=server.origin,
-            allowed=HostAllowList(["127.0.0.1"]),
+            allowed=HostAllowList([server.origin]),
             sleep=waits.append,
         )
         with client:

@@ -51,7 +51,11 @@ def test_egress_hosts_listed_before_requests(scenes: SceneBuilder) -> None:
     assert listed[0] < _first_request_line(run.log)
     match = HOSTS_LINE.search(lines[listed[0]])
     assert match is not None
-    hosts = set(match.group(1).split(", "))
+    # Entries are hosts or origins (scheme://host:port); compare their hosts.
+    hosts = {
+        httpx.URL(entry).host if "//" in entry else entry
+        for entry in match.group(1).split(", ")
+    }
     # The fakes, the Cloud gateway and the GitHub API stand-in all listen on
     # 127.0.0.1. github.com is GITHUB_SERVER_URL, where git fetch credentials
     # are scoped.
@@ -86,7 +90,7 @@ def test_egress_same_host_redirect_followed(other_host: RecordingServer) -> None
         return Answer(200, {"path": path})
 
     with RecordingServer("127.0.0.2", route) as server:
-        allowed = HostAllowList(["127.0.0.2"])
+        allowed = HostAllowList([server.origin])
         with HttpClient(service="t", base_url=server.origin, allowed=allowed) as http:
             response = http.request("GET", "/old")
         assert response.json() == {"path": "/new"}
@@ -186,7 +190,7 @@ def test_egress_gitlab_redirect_not_followed(other_host: RecordingServer) -> Non
             server_url=api.origin,
             project_id="42",
             token=SecretStr("glpat-token-0000"),
-            allowed=HostAllowList(["127.0.0.1"]),
+            allowed=HostAllowList([api.origin]),
             timeout=2.0,
         )
         try:
@@ -240,7 +244,7 @@ def test_egress_review_note_redirect_blocked(other_host: RecordingServer) -> Non
         notes = MergeRequestNotes(
             request,
             SecretStr("glpat-token-0000"),
-            HostAllowList(["127.0.0.1", "127.0.0.2"]),
+            HostAllowList([api.origin, other_host.origin]),
             max_retries=0,
         )
         try:
