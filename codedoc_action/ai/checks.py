@@ -13,6 +13,7 @@ import re
 import subprocess
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -92,14 +93,18 @@ def classify(span: str) -> Mention | None:
 
 
 def link_path(href: str, link_prefix: str) -> str | None:
-    """Return the repository path a link points to, or None for other links."""
+    """Return the repository path a link points to, or None for other links.
+
+    Link targets are percent-encoded, so the path is decoded before it is
+    compared with the files at head.
+    """
     if link_prefix and href.startswith(link_prefix):
-        return href[len(link_prefix) :].split("#", 1)[0] or None
+        return unquote(href[len(link_prefix) :].split("#", 1)[0]) or None
     if re.match(r"^[a-z][a-z0-9+.\-]*:", href, re.IGNORECASE) or href.startswith(
         ("#", "/", "//")
     ):
         return None
-    path = href.split("#", 1)[0].removeprefix("./")
+    path = unquote(href.split("#", 1)[0]).removeprefix("./")
     return path or None
 
 

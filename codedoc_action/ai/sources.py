@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from urllib.parse import unquote
 
 from codedoc_action.changes.model import ChangedFile
-from codedoc_action.providers.offline import source_link
+from codedoc_action.providers.offline import code_span, source_link
 from codedoc_action.repomap import RepoMap
 
 SOURCES_LINE = re.compile(r"(?im)^[ \t]*\**sources?\**:\**[ \t]*(?P<list>.*)$")
+# One entry of a Sources list: a Markdown link, a code span, or plain text up
+# to the next comma or semicolon. Links and code spans may contain commas and
+# semicolons, which then belong to the path.
+SOURCE_ENTRY = re.compile(
+    r"\[(?:\\.|`[^`]*`|[^\]\\])*\]\([^)]*\)|(?P<fence>`+).+?(?P=fence)|[^,;]+"
+)
+LINK = re.compile(r"^\[(?P<label>(?:\\.|`[^`]*`|[^\]\\])*)\]\((?P<href>[^)]*)\)$")
+CODE_SPAN = re.compile(r"^(?P<fence>`+)(?P<text>.+?)(?P=fence)$", re.DOTALL)
 
 
 def link_prefix(template: str | None, head: str) -> str:
@@ -34,8 +43,8 @@ def link_sources(
 
     def replace(match: re.Match[str]) -> str:
         paths = []
-        for raw in re.split(r"[,;]", match.group("list")):
-            path = _clean(raw)
+        for entry in SOURCE_ENTRY.finditer(match.group("list")):
+            path = _clean(entry.group(0))
             if not path:
                 continue
             if path in repo_map.entries:
@@ -54,18 +63,29 @@ def link_sources(
 
 
 def _clean(raw: str) -> str:
+    """Return the path that one Sources entry names, without its Markdown."""
     text = raw.strip().strip("*").strip()
-    link = re.match(r"^\[(?P<label>[^\]]*)\]\((?P<href>[^)]*)\)$", text)
+    link = LINK.match(text)
     if link is not None:
-        text = link.group("label")
-    return text.strip().strip("`").strip().removeprefix("./")
+        text = link.group("label").strip()
+        if not CODE_SPAN.match(text):
+            text = re.sub(r"\\(.)", r"\1", text)
+    span = CODE_SPAN.match(text)
+    if span is not None:
+        text = span.group("text")
+        # CommonMark strips one space on each side when both are present.
+        if text.startswith(" ") and text.endswith(" ") and text.strip():
+            text = text[1:-1]
+    else:
+        text = unquote(text) if "%" in text and " " not in text else text
+    return text.strip().removeprefix("./")
 
 
 def _render(paths: list[str], head: str, template: str | None) -> str:
     if not paths:
         return ""
     links = ", ".join(
-        f"[`{path}`]({source_link(path, head, template)})" for path in paths
+        f"[{code_span(path)}]({source_link(path, head, template)})" for path in paths
     )
     return f"Sources: {links}"
 

@@ -50,7 +50,9 @@ def commit(root: Path, files: Mapping[str, str | None], message: str = "change")
 def change_set(root: Path, base: str | None, head: str) -> ChangeSet:
     """Read the changes of ``base..head`` the way the run's change listing does."""
     if base is None:
-        tree = git(root, "ls-tree", "-r", "--name-only", head).splitlines()
+        tree = git(
+            root, "-c", "core.quotePath=false", "ls-tree", "-r", "--name-only", head
+        ).splitlines()
         files = tuple(ChangedFile(path, "added", added_lines=1) for path in tree)
         return ChangeSet(CommitRange(None, head, "test"), files)
     status_lines = git(
