@@ -1,10 +1,10 @@
-"""One HTTP client per remote service: allowed hosts, timeouts and retries.
+"""One HTTP client per remote service: allowed origins, timeouts and retries.
 
-Every request of a run goes through ``HttpClient``. It rejects any host that is
-not on the run's allow-list and any redirect to another host. It retries rate
-limits and server errors with ``Retry-After`` first and capped exponential
-backoff with jitter otherwise, and never puts a header value into a log line or
-an error.
+Every request of a run goes through ``HttpClient``. It rejects any origin
+(scheme, host and port) that is not on the run's allow-list and any redirect
+to another origin. It retries rate limits and server errors with
+``Retry-After`` first and capped exponential backoff with jitter otherwise,
+and never puts a header value into a log line or an error.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import email.utils
 import logging
 import random
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -110,34 +110,102 @@ def current_limits() -> HttpLimits:
     return _limits
 
 
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+@dataclass(frozen=True, order=True)
+class Origin:
+    """A scheme, host and port: what a browser would call an origin."""
+
+    scheme: str
+    host: str
+    port: int
+
+    @classmethod
+    def of(cls, url: httpx.URL | str) -> Origin | None:
+        """Return the origin of an http(s) URL, or None for any other URL."""
+        try:
+            parsed = httpx.URL(url)
+        except httpx.InvalidURL:
+            return None
+        scheme = parsed.scheme.lower()
+        if scheme not in DEFAULT_PORTS or not parsed.host:
+            return None
+        port = parsed.port or DEFAULT_PORTS[scheme]
+        return cls(scheme, parsed.host.lower(), port)
+
+    def __str__(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        if self.port == DEFAULT_PORTS[self.scheme]:
+            return f"{self.scheme}://{host}"
+        return f"{self.scheme}://{host}:{self.port}"
+
+
 class HostAllowList:
-    """Hosts a run may contact, printed at start and checked on every request."""
+    """Origins a run may contact, printed at start and checked on every request.
+
+    ``add`` takes a URL, whose scheme, host and port are allowed, or a bare
+    host such as ``api.github.com``, which allows https on port 443 only.
+    """
 
     def __init__(self, hosts: Iterable[str] = ()) -> None:
-        self._hosts: set[str] = set()
+        self._origins: set[Origin] = set()
         for host in hosts:
             self.add(host)
 
     def add(self, host_or_url: str) -> None:
-        host = httpx.URL(host_or_url).host if "//" in host_or_url else host_or_url
-        if host:
-            self._hosts.add(host.lower())
+        value = host_or_url.strip()
+        if not value:
+            return
+        origin = Origin.of(value if "//" in value else f"https://{value}")
+        if origin is not None:
+            self._origins.add(origin)
 
-    def __contains__(self, host: object) -> bool:
-        return isinstance(host, str) and host.lower() in self._hosts
+    def allows(self, url: httpx.URL | str) -> bool:
+        """Return whether the origin of ``url`` is on the list."""
+        origin = Origin.of(url)
+        return origin is not None and origin in self._origins
 
-    def __iter__(self) -> Any:
-        return iter(sorted(self._hosts))
+    def __contains__(self, item: object) -> bool:
+        """Check a URL by its origin, or a bare host against every origin's host.
+
+        The bare-host form serves the Git host clients, whose libraries send
+        requests outside ``HttpClient`` and are checked once by host.
+        """
+        if isinstance(item, httpx.URL):
+            return self.allows(item)
+        if not isinstance(item, str):
+            return False
+        if "//" in item:
+            return self.allows(item)
+        host = item.strip().lower()
+        return any(origin.host == host for origin in self._origins)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(str(origin) for origin in sorted(self._origins))
 
     def check(self, request: httpx.Request) -> None:
-        host = request.url.host
-        if host not in self:
-            allowed = ", ".join(self) or "none"
-            raise EgressError(
-                f"blocked a request to {host!r}: it is not one of the hosts this run "
-                f"may contact ({allowed}). Set api-base-url or confluence-url if "
-                "this host is intended."
-            )
+        if self.allows(request.url):
+            return
+        raise EgressError(self.blocked_message(request.url))
+
+    def blocked_message(self, url: httpx.URL | str) -> str:
+        """Return the error text for a request to ``url`` that is not allowed."""
+        origin = Origin.of(url)
+        if origin is None:
+            parsed = httpx.URL(url)
+            blocked = f"{parsed.scheme}://{parsed.host}"
+        else:
+            blocked = str(origin)
+        allowed = ", ".join(self) or "none"
+        reason = "its host is not one of the hosts this run may contact"
+        if origin is not None and origin.host in self:
+            reason = "its host is allowed, but not with this scheme and port"
+        return (
+            f"blocked a request to {blocked}: {reason} (allowed origins: "
+            f"{allowed}). Set api-base-url or confluence-url to this address "
+            "if it is intended."
+        )
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
@@ -300,22 +368,44 @@ class HttpClient:
 
 
 def _check_redirect(response: httpx.Response) -> None:
-    """Raise EgressError for a redirect that leaves the host of the request.
+    """Raise EgressError for a redirect that leaves the origin of the request.
 
     httpx drops ``Authorization`` on a cross-origin redirect but keeps custom
-    key headers such as ``x-api-key``, so following a redirect to another
-    allowed host would hand one service's key to another.
+    key headers such as ``x-api-key``, so following a redirect to another port
+    or scheme would hand one service's key to another, or send it unencrypted.
     """
     if not response.has_redirect_location:
         return
     source = response.request.url
     target = source.join(response.headers["location"])
-    if target.host != source.host:
+    problem = cross_origin_problem(source, target)
+    if problem is not None:
         raise EgressError(
-            f"blocked a redirect from {source.host!r} to {target.host!r}: a "
-            "client follows redirects only within the host it was built for. "
-            "Set api-base-url or confluence-url to the final address."
+            f"{problem}. Set api-base-url or confluence-url to the final address."
         )
+
+
+def cross_origin_problem(source: httpx.URL, target: httpx.URL) -> str | None:
+    """Return why a redirect from ``source`` to ``target`` is blocked, or None.
+
+    Only a redirect within the same scheme, host and port is allowed.
+    """
+    source_origin = Origin.of(source)
+    target_origin = Origin.of(target)
+    if source_origin is not None and source_origin == target_origin:
+        return None
+    shown_source = str(source_origin or f"{source.scheme}://{source.host}")
+    shown_target = str(target_origin or f"{target.scheme}://{target.host}")
+    if source.scheme == "https" and target.scheme != "https":
+        return (
+            f"blocked a redirect from {shown_source} to {shown_target}: it "
+            "leaves https, so the credentials would be sent unencrypted"
+        )
+    return (
+        f"blocked a redirect from {shown_source} to {shown_target}: a client "
+        "follows redirects only within the scheme, host and port it was built "
+        "for, so its credentials never reach another server"
+    )
 
 
 class _AllowListAdapter(requests.adapters.HTTPAdapter):
@@ -326,18 +416,14 @@ class _AllowListAdapter(requests.adapters.HTTPAdapter):
         self._allowed = allowed
 
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
-        host = httpx.URL(request.url or "").host
-        if host not in self._allowed:
-            allowed = ", ".join(self._allowed) or "none"
-            raise EgressError(
-                f"blocked a request to {host!r}: it is not one of the hosts this "
-                f"run may contact ({allowed})"
-            )
+        url = request.url or ""
+        if not self._allowed.allows(url):
+            raise EgressError(self._allowed.blocked_message(url))
         return super().send(request, *args, **kwargs)
 
 
-def reject_cross_host_redirect(response: requests.Response, **_: Any) -> None:
-    """Raise EgressError for a ``requests`` redirect that leaves the host.
+def reject_cross_origin_redirect(response: requests.Response, **_: Any) -> None:
+    """Raise EgressError for a ``requests`` redirect that leaves the origin.
 
     Install it as a response hook of a ``requests`` session.
     """
@@ -345,27 +431,32 @@ def reject_cross_host_redirect(response: requests.Response, **_: Any) -> None:
         return
     source = httpx.URL(response.url)
     target = source.join(response.headers.get("location", ""))
-    if target.host != source.host:
+    problem = cross_origin_problem(source, target)
+    if problem is not None:
         # requests would close it after following; raising here skips that.
         response.close()
         raise EgressError(
-            f"blocked a redirect from {source.host!r} to {target.host!r}: the "
-            "Git host API must answer on the host it was configured with"
+            f"{problem}. Set the Git host's API URL variable to the final address."
         )
+
+
+# The earlier name, still imported by the GitLab merge request notes client.
+reject_cross_host_redirect = reject_cross_origin_redirect
 
 
 def guarded_session(allowed: HostAllowList) -> requests.Session:
     """Return a ``requests`` session held to the same rules as ``HttpClient``.
 
     For client libraries built on ``requests`` (python-gitlab): every request
-    must go to an allowed host, and no redirect may leave the host, because
-    requests keeps custom token headers such as ``PRIVATE-TOKEN`` across hosts.
+    must go to an allowed origin, and no redirect may leave the origin,
+    because requests keeps custom token headers such as ``PRIVATE-TOKEN``
+    across hosts.
     """
     session = requests.Session()
     adapter = _AllowListAdapter(allowed)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
-    session.hooks["response"].append(reject_cross_host_redirect)
+    session.hooks["response"].append(reject_cross_origin_redirect)
     return session
 
 

@@ -50,17 +50,17 @@ __all__ = [
 
 
 def allow_review_host(allowed: HostAllowList, env: Mapping[str, str]) -> str | None:
-    """Add the Git host's API host to ``allowed`` when the run has a review target.
+    """Add the origin of the Git host's API to ``allowed`` for a review target.
 
-    Call it while the run's clients are built, so the host is in the list the
-    run prints at start. Returns the host, or None outside a pull or merge
-    request.
+    Call it while the run's clients are built, so the origin is in the list
+    the run prints at start. Returns the API's host, or None outside a pull or
+    merge request.
     """
     target = find_review_target(env)
     if target is None:
         return None
     host = httpx.URL(target.api_url).host
-    allowed.add(host)
+    allowed.add(target.api_url)
     return host
 
 

@@ -28,7 +28,7 @@ def _host(fake: FakeGitLab, token: str | None = None, job: bool = False) -> GitL
         server_url=fake.url,
         project_id=fake.project_id,
         token=SecretStr(token or fake.token),
-        allowed=HostAllowList(["127.0.0.1"]),
+        allowed=HostAllowList([fake.url]),
         job_token=job,
     )
 
@@ -65,7 +65,7 @@ def test_gitlab_compare_at_limit_truncated(
         server_url=fake_gitlab.url,
         project_id=fake_gitlab.project_id,
         token=SecretStr(fake_gitlab.token),
-        allowed=HostAllowList(["127.0.0.1"]),
+        allowed=HostAllowList([fake_gitlab.url]),
         diff_file_limit=5,
     )
     listing = host.changed_files(CommitRange(base, head, "push"))
@@ -118,7 +118,7 @@ def test_gitlab_unknown_project(remote: Remote, fake_gitlab: FakeGitLab) -> None
         server_url=fake_gitlab.url,
         project_id="999",
         token=SecretStr(fake_gitlab.token),
-        allowed=HostAllowList(["127.0.0.1"]),
+        allowed=HostAllowList([fake_gitlab.url]),
     )
     with pytest.raises(GitHostError, match="CI_PROJECT_ID"):
         host.changed_files(CommitRange(remote.shas["c1"], remote.shas["c3"], "push"))
