@@ -105,7 +105,14 @@ class ScrubResult:
 
 
 def secret_digest(value: str) -> str:
-    """Return the SHA-256 hex digest that identifies a secret without holding it."""
+    """Return the SHA-256 hex digest that identifies a secret without holding it.
+
+    A value of several lines (a private key block) is identified by its long
+    base64 runs only, so the block in a diff, whose lines start with ``+``,
+    and the same block in the file's text count as one secret.
+    """
+    if "\n" in value:
+        value = "".join(re.findall(r"[A-Za-z0-9/=]{16,}", value)) or value
     return hashlib.sha256(value.encode("utf-8", errors="replace")).hexdigest()
 
 
