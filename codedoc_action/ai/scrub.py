@@ -232,6 +232,15 @@ def _is_assigned_secret(value: str) -> bool:
     )
 
 
+def _is_quoted_secret(value: str) -> bool:
+    """Tell whether a quoted value after a secret-like name looks like a secret."""
+    return (
+        shannon_entropy(value) >= ASSIGNMENT_MIN_ENTROPY
+        and not _is_placeholder(value)
+        and patterns.LOWER_WORDS.match(value) is None
+    )
+
+
 def _has_letter_and_digit(value: str) -> bool:
     return any(c.isdigit() for c in value) and any(c.isalpha() for c in value)
 
@@ -263,10 +272,7 @@ def _scrub_own_patterns(text: str) -> ScrubResult:
             result,
             pattern,
             "secret-assignment",
-            keep=lambda value: (
-                shannon_entropy(value) >= ASSIGNMENT_MIN_ENTROPY
-                and not _is_placeholder(value)
-            ),
+            keep=_is_quoted_secret,
         )
     _replace_pattern(
         result, patterns.BARE_ASSIGNMENT, "secret-assignment", keep=_is_assigned_secret

@@ -106,8 +106,8 @@ AUTHORIZATION = re.compile(
 )
 # ``curl -u user:password`` and ``--user user:password``.
 CURL_USER = re.compile(
-    r"(?i)\bcurl\b[^\n]*?[ \t](?:-u|--user)(?:[ \t]+|=)[\"']?[^\s:\"']*:"
-    r"(?P<secret>[^\s\"']+)"
+    r"(?i)\bcurl\b[^\n]*?[ \t](?:-u|--user)(?:[ \t]+|=)[\"']?[^\s:\"'`]*:"
+    r"(?P<secret>[^\s\"'`]+)"
 )
 
 # Values that are code, references or documentation placeholders rather than
@@ -134,6 +134,7 @@ PLACEHOLDER_WORDS = frozenset(
         "hidden",
         "string",
         "undefined",
+        "value",
     }
 )
 PLACEHOLDER_VALUE = re.compile(
@@ -146,3 +147,6 @@ CODE_VALUE = re.compile(
     r"^[\d.,_:]+[A-Za-z]{0,3}$"
 )
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z_\-]*$")
+# Lower-case words joined by ``_``, ``-`` or ``.``: dictionary keys and names
+# such as "context_window" or "github-token", even between quotes.
+LOWER_WORDS = re.compile(r"^[a-z]+(?:[_\-.][a-z]+)*$")

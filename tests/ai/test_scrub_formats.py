@@ -156,6 +156,9 @@ KEPT = [
     ("Db.java", 'String url = "jdbc:mysql://db/app?user=app&password=" + pw;\n'),
     ("pom.xml", "<password>${env.MVN_PASSWORD}</password>\n"),
     ("docs.md", "Send the token in the `Authorization` header.\n"),
+    ("prices.py", 'FIELDS = {"max_input_tokens": "context_window"}\n'),
+    ("kinds.py", 'KINDS = {"GitHub Token": "github-token"}\n'),
+    ("docs.md", "Run ``curl -u user:password`` with your own account.\n"),
 ]
 
 
