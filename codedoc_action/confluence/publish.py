@@ -89,6 +89,9 @@ class Publisher:
         self.flavor = flavor
         self.toc = toc  # a table-of-contents macro at the top of the section
         self._identity_checked = False
+        # The managed section as ``read`` found it, by page id, so a write
+        # can tell whether someone edited it while the run was generating.
+        self._read_sections: dict[str, str] = {}
 
     def close(self) -> None:
         self.client.close()
@@ -130,6 +133,7 @@ class Publisher:
         record = _record_from(stored.value) if stored else None
         span = find_section(page.body, page_id=page.page_id)
         section = span.content(page.body) if span else ""
+        self._read_sections[page.page_id] = section
         hand_edited = span is not None and _hand_edited(section, stored)
         if hand_edited:
             logger.warning(
@@ -151,15 +155,22 @@ class Publisher:
     def publish(
         self, markdown: str, record: SectionRecord, message: str
     ) -> PublishResult:
-        """Write the section, then the record; skip the write when unchanged."""
+        """Write the section, then the record; skip the write when unchanged.
+
+        Raises VersionConflictError, writing nothing, when the section on the
+        page was edited since ``read`` returned it.
+        """
         rendered = render_storage(markdown, flavor=self.flavor, toc=self.toc)
         page = self._find()
         if page is None:
             return self._create(rendered, record)
         stored = self.client.get_property(page.page_id, PROPERTY_KEY)
         span = find_section(page.body, page_id=page.page_id)
-        hand_edited = span is not None and _hand_edited(span.content(page.body), stored)
-        page, section, updated = self._write_section(page, rendered, message)
+        current = span.content(page.body) if span else ""
+        hand_edited = span is not None and _hand_edited(current, stored)
+        baseline = self._read_sections.get(page.page_id, current)
+        page, section, updated = self._write_section(page, rendered, message, baseline)
+        self._read_sections[page.page_id] = section
         only_if_moved = not updated
         self._write_record(page.page_id, record, section, stored, only_if_moved)
         if updated:
@@ -171,13 +182,16 @@ class Publisher:
         )
 
     def _write_section(
-        self, page: Page, rendered: str, message: str
+        self, page: Page, rendered: str, message: str, baseline: str
     ) -> tuple[Page, str, bool]:
         """Merge the section into the page and write it, re-reading on 409.
 
         Returns the page as written, the section and whether a version was
         written. After a 409, a re-read page that already carries the section
         counts as written, because the earlier attempt may have landed.
+        ``baseline`` is the section the run started from: if the page's
+        section differs from it, someone edited the section during the run,
+        and VersionConflictError is raised instead of overwriting the edit.
         """
         for attempt in range(MAX_CONFLICT_RETRIES + 1):
             span = find_section(page.body, page_id=page.page_id)
@@ -185,14 +199,17 @@ class Publisher:
             section = keep_inline_comments(old_section, rendered)
             if span is not None and digest(old_section) == digest(section):
                 return page, section, attempt > 0
+            if _section_changed(baseline, old_section):
+                raise _edited_during_run(page.page_id)
             body = merge(page.body, section, page_id=page.page_id)
             try:
                 return self.client.update_page(page, body, message), section, True
             except VersionConflictError:
                 if attempt == MAX_CONFLICT_RETRIES:
                     raise VersionConflictError(
-                        f"page {page.page_id} kept changing while writing; gave up "
-                        f"after {MAX_CONFLICT_RETRIES + 1} attempts. Run again.",
+                        f"could not update page {page.page_id}: it was changed "
+                        f"by someone else during each of {attempt + 1} "
+                        "attempts. Run again.",
                         status=409,
                         page_id=page.page_id,
                     ) from None
@@ -254,6 +271,28 @@ def _section_markdown(section: str, page_id: str) -> str:
             "with both markers to have it written anew.",
             page_id=page_id,
         ) from exc
+
+
+def _section_changed(before: str, after: str) -> bool:
+    """Return whether the managed section was edited between two reads.
+
+    Editors rewrite storage attributes without changing the text, so only a
+    change of both the storage and the text counts.
+    """
+    if digest(before) == digest(after):
+        return False
+    return text_digest(before) != text_digest(after)
+
+
+def _edited_during_run(page_id: str) -> VersionConflictError:
+    return VersionConflictError(
+        f"could not update page {page_id}: its managed section was edited in "
+        "Confluence during this run, and writing would overwrite that edit. "
+        "Nothing was written and the generated Markdown is kept. Run again, "
+        "so that the writer starts from the edited section.",
+        status=409,
+        page_id=page_id,
+    )
 
 
 def _hand_edited(section: str, stored: StoredProperty | None) -> bool:
