@@ -15,7 +15,7 @@ from codedoc_action.errors import (
     PageNotFoundError,
     VersionConflictError,
 )
-from codedoc_action.http import HttpClient
+from codedoc_action.http import HttpClient, Origin
 
 logger = logging.getLogger(__name__)
 
@@ -100,25 +100,36 @@ def raise_for_status(
     page_id: str | None = None,
     body_size: int | None = None,
 ) -> None:
-    """Raise the ConfluenceError subclass for an error response, else return."""
+    """Raise the ConfluenceError subclass for an error response, else return.
+
+    ``action`` names what failed with its object, such as "read page 123",
+    and the message reads "could not read page 123: ...".
+    """
     status = response.status_code
     if status < 400:
         return
-    where = f" on page {page_id}" if page_id else ""
-    detail = server_message(response)
+    detail = f"{status}: {server_message(response)}"
     logger.debug("Confluence error body for %s: %s", action, response.text[:2000])
-    if status in (401, 403):
+    failed = f"could not {action}"
+    if status == 401:
         raise ConfluenceAuthError(
-            f"Confluence rejected the credentials while trying to {action}{where} "
-            f"({status}: {detail}). Check confluence-token, confluence-user "
-            "(e-mail for Cloud, empty for a Data Center personal access token) "
-            "and the account's permission on the page.",
+            f"{failed}: Confluence rejected the credentials ({detail}). Check "
+            "confluence-token, and confluence-user: the account's e-mail for "
+            "Cloud, empty for a Data Center personal access token.",
+            status=status,
+            page_id=page_id,
+        )
+    if status == 403:
+        raise ConfluenceAuthError(
+            f"{failed}: Confluence denied the account access ({detail}). Give "
+            "the account of confluence-token permission to view and edit the "
+            "page and its space, or use a token with more scopes.",
             status=status,
             page_id=page_id,
         )
     if status == 404:
         raise PageNotFoundError(
-            f"Confluence found nothing to {action}{where} (404: {detail}). Check "
+            f"{failed}: not found ({detail}). Check "
             "confluence-page, or confluence-space and confluence-title, and "
             "that the account can view the page.",
             status=status,
@@ -126,21 +137,26 @@ def raise_for_status(
         )
     if status == 409:
         raise VersionConflictError(
-            f"the page changed while trying to {action}{where} (409: {detail}).",
+            f"{failed}: the page was changed by someone else at the same time "
+            f"({detail}). Run again.",
             status=status,
             page_id=page_id,
         )
     if status == 413:
         size = f" of {body_size} bytes" if body_size is not None else ""
         raise ConfluenceError(
-            f"Confluence rejected the request body{size} as too large while "
-            f"trying to {action}{where} (413: {detail}). Shorten the generated "
-            "documentation, e.g. with fewer paths or a lower max-files.",
+            f"{failed}: Confluence rejected the request body{size} as too "
+            f"large ({detail}). Shorten the generated documentation, for "
+            "example with fewer paths or a lower max-files.",
             status=status,
             page_id=page_id,
         )
+    if status >= 500:
+        advice = "Confluence failed with a server error; run again later."
+    else:
+        advice = "Check the Confluence inputs against the server's message."
     raise ConfluenceError(
-        f"Confluence failed to {action}{where} ({status}: {detail}).",
+        f"{failed}: Confluence returned an error ({detail}). {advice}",
         status=status,
         page_id=page_id,
     )
@@ -156,6 +172,7 @@ def send(
     **kwargs: Any,
 ) -> httpx.Response:
     """Send one request and translate transport errors and error statuses."""
+    site = Origin.of(http.base_url) or http.base_url
     body_size = None
     if "json" in kwargs:
         body_size = len(json.dumps(kwargs["json"]).encode("utf-8"))
@@ -163,34 +180,98 @@ def send(
         response = http.request(method, path, **kwargs)
     except httpx.TimeoutException as exc:
         raise ConfluenceError(
-            f"Confluence timed out while trying to {action}"
-            f"{f' on page {page_id}' if page_id else ''}; the retries ran out. "
-            "Try again later or check confluence-url.",
+            f"could not {action}: Confluence at {site} timed out and "
+            "the retries ran out. Run again later, or check confluence-url.",
             page_id=page_id,
         ) from exc
     except httpx.HTTPError as exc:
         raise ConfluenceError(
-            f"could not reach Confluence to {action}: {type(exc).__name__}. "
-            "Check confluence-url and the runner's network.",
+            f"could not {action}: Confluence at {site} could not be "
+            f"reached ({type(exc).__name__}). Check confluence-url and the "
+            "runner's network.",
             page_id=page_id,
         ) from exc
     raise_for_status(response, action, page_id=page_id, body_size=body_size)
     return response
 
 
-def json_object(response: httpx.Response, action: str) -> dict[str, Any]:
-    """Return the response's JSON object, or raise ConfluenceError."""
+class Reply:
+    """The JSON object of one response, with field access that names the call.
+
+    A missing or mistyped field raises ConfluenceError that names the call
+    ("GET page 123") and the field path ("version.number").
+    """
+
+    def __init__(self, data: dict[str, Any], call: str, prefix: str = "") -> None:
+        self.data = data
+        self.call = call
+        self._prefix = prefix
+
+    def error(self, problem: str) -> ConfluenceError:
+        return ConfluenceError(
+            f"unexpected response from Confluence to {self.call}: {problem}. "
+            "Check that confluence-url is the Confluence site itself and not a "
+            "proxy or login page."
+        )
+
+    def _find(self, path: str) -> Any:
+        value: Any = self.data
+        for name in path.split("."):
+            if not isinstance(value, dict):
+                return None
+            value = value.get(name)
+        return value
+
+    def text(self, path: str, default: str | None = None) -> str:
+        """Return a string field. Ids given as numbers become strings."""
+        value = self._find(path)
+        if value is None:
+            if default is None:
+                raise self.error(f"missing {self._prefix}{path}")
+            return default
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            raise self.error(f"{self._prefix}{path} is not a string")
+        return str(value)
+
+    def number(self, path: str) -> int:
+        """Return a required integer field."""
+        value = self._find(path)
+        if value is None:
+            raise self.error(f"missing {self._prefix}{path}")
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.error(f"{self._prefix}{path} is not a whole number")
+        return value
+
+    def items(self, path: str) -> list[Reply]:
+        """Return the objects of a list field. A missing list counts as empty."""
+        value = self._find(path)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise self.error(f"{self._prefix}{path} is not a list")
+        replies = []
+        for index, item in enumerate(value):
+            where = f"{self._prefix}{path}[{index}]"
+            if not isinstance(item, dict):
+                raise self.error(f"{where} is not an object")
+            replies.append(Reply(item, self.call, where + "."))
+        return replies
+
+
+def read_reply(response: httpx.Response, subject: str) -> Reply:
+    """Return the response's JSON object as a Reply, or raise ConfluenceError.
+
+    ``subject`` names what was requested, such as "page 123"; the request's
+    method is put in front of it in messages.
+    """
+    reply = Reply({}, f"{response.request.method} {subject}")
     try:
         data = response.json()
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ConfluenceError(
-            f"Confluence returned a body that is not JSON while trying to {action}."
-        ) from exc
+        raise reply.error("the body is not JSON") from exc
     if not isinstance(data, dict):
-        raise ConfluenceError(
-            f"Confluence returned an unexpected JSON value while trying to {action}."
-        )
-    return data
+        raise reply.error(f"expected a JSON object, got {type(data).__name__}")
+    return Reply(data, reply.call)
 
 
 def check_title(title: str) -> None:

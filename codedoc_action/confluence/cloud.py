@@ -20,9 +20,10 @@ import httpx
 
 from codedoc_action.confluence.client import (
     Page,
+    Reply,
     StoredProperty,
     check_title,
-    json_object,
+    read_reply,
     send,
     title_taken_error,
 )
@@ -66,7 +67,7 @@ class CloudClient:
         self._transport = transport
         self._http = self._client(self.site_url)
 
-    def _client(self, base_url: str) -> HttpClient:
+    def _client(self, base_url: str, max_retries: int = 4) -> HttpClient:
         return HttpClient(
             service="confluence",
             base_url=base_url,
@@ -76,6 +77,7 @@ class CloudClient:
             sleep=self._sleep,
             timeout=self._timeout,
             transport=self._transport,
+            max_retries=max_retries,
         )
 
     def close(self) -> None:
@@ -84,31 +86,96 @@ class CloudClient:
     # Identity
 
     def check_identity(self) -> None:
-        """Raise ConfluenceAuthError unless the credentials name a known user."""
+        """Raise ConfluenceAuthError unless the credentials name a known user.
+
+        A site that rejects the credentials gets one more try through the API
+        gateway, where scoped API tokens work.
+        """
         try:
-            data = self._current_user()
-        except ConfluenceAuthError:
-            cloud_id = self._cloud_id()
-            if cloud_id is None:
-                raise
-            logger.info("site rejected the token, trying the API gateway")
-            self._http.close()
-            self._http = self._client(
-                f"{self.gateway_url}/ex/confluence/{cloud_id}/wiki"
-            )
-            data = self._current_user()
-        if data.get("type") == "anonymous":
+            reply = self._current_user(self._http)
+        except ConfluenceAuthError as exc:
+            reply = self._current_user_via_gateway(exc)
+        except PageNotFoundError as exc:
+            raise self._not_cloud_error() from exc
+        if reply.data.get("type") == "anonymous":
             raise ConfluenceAuthError(
                 "Confluence served the credentials as an anonymous user. Set "
                 "confluence-user to the account's e-mail and confluence-token to "
                 "an API token of that account."
             )
-        logger.info("Confluence Cloud account: %s", data.get("accountId", "?"))
+        logger.info("Confluence Cloud account: %s", reply.text("accountId"))
 
-    def _current_user(self) -> dict[str, Any]:
-        action = "check the credentials"
-        response = send(self._http, "GET", "/rest/api/user/current", action)
-        return json_object(response, action)
+    def _current_user(self, http: HttpClient) -> Reply:
+        response = send(http, "GET", "/rest/api/user/current", "check the credentials")
+        return read_reply(response, "the current user")
+
+    def _current_user_via_gateway(self, site_error: ConfluenceAuthError) -> Reply:
+        """Check the credentials through the gateway; raise a Cloud auth error.
+
+        The gateway gets no retries: the site already rejected the
+        credentials, and waiting on an unreachable gateway only delays that.
+        """
+        cloud_id = self._cloud_id()
+        if cloud_id is None:
+            raise self._auth_error(site_error, "") from site_error
+        gateway = f"{self.gateway_url}/ex/confluence/{cloud_id}/wiki"
+        logger.info("the site rejected the credentials, trying the API gateway")
+        probe = self._client(gateway, max_retries=0)
+        try:
+            reply = self._current_user(probe)
+        except ConfluenceAuthError as exc:
+            raise self._auth_error(exc, "and through the API gateway") from exc
+        except ConfluenceError as exc:
+            # The gateway failed to respond, so the site's rejection is the error.
+            logger.warning("the API gateway failed: %s", exc)
+            note = "(the API gateway could not be reached to try a scoped token)"
+            raise self._auth_error(site_error, note) from exc
+        finally:
+            probe.close()
+        self._http.close()
+        self._http = self._client(gateway)
+        return reply
+
+    def _auth_error(
+        self, error: ConfluenceAuthError, where: str
+    ) -> ConfluenceAuthError:
+        status = f" ({error.status})" if error.status else ""
+        where = f" {where}" if where else ""
+        return ConfluenceAuthError(
+            f"Confluence Cloud rejected the credentials{status} at {self.site_url}"
+            f"{where}. Check confluence-user (the e-mail of the Atlassian "
+            "account) and confluence-token (an API token of that account, "
+            "not its password).",
+            status=error.status,
+        )
+
+    def _not_cloud_error(self) -> ConfluenceError:
+        """Return the error for a site without the Cloud REST API under /wiki.
+
+        A Data Center site serves ``/rest/api`` without ``/wiki`` in front, so
+        a non-404 response there means confluence-user was set by mistake.
+        """
+        root = self.site_url.removesuffix("/wiki")
+        try:
+            response = self._http.request("GET", root + "/rest/api/user/current")
+            status: int | None = response.status_code
+        except httpx.HTTPError as exc:
+            logger.debug("probing for Data Center failed: %s", type(exc).__name__)
+            status = None
+        if status is not None and status != 404:
+            return ConfluenceError(
+                f"{root} looks like Confluence Data Center or Server: its REST "
+                f"API responds at {root}/rest/api, and {self.site_url}/rest/api "
+                "does not exist. confluence-user is set, which selects "
+                "Confluence Cloud; for Data Center leave confluence-user empty "
+                "and set confluence-token to a personal access token."
+            )
+        return ConfluenceError(
+            f"found no Confluence REST API at {self.site_url}/rest/api (404). "
+            "Check confluence-url: on Cloud it is https://SITE.atlassian.net/wiki. "
+            "For Data Center leave confluence-user empty.",
+            status=404,
+        )
 
     def _cloud_id(self) -> str | None:
         """Return the site's cloud id from its public tenant_info, or None."""
@@ -129,63 +196,70 @@ class CloudClient:
 
     # Pages
 
-    def _page(self, data: dict[str, Any], space_key: str = "") -> Page:
-        links = data.get("_links") or {}
-        base = str(links.get("base") or self.site_url)
-        webui = str(links.get("webui") or f"/pages/viewpage.action?pageId={data['id']}")
-        body = ((data.get("body") or {}).get("storage") or {}).get("value", "")
-        parent = data.get("parentId")
+    def _page(self, reply: Reply, space_key: str = "", *, body: bool) -> Page:
+        """Build a Page; ``body`` makes the storage body required."""
+        page_id = reply.text("id")
+        base = reply.text("_links.base", default="") or self.site_url
+        webui = reply.text("_links.webui", default="")
+        if not webui:
+            webui = f"/pages/viewpage.action?pageId={page_id}"
+        storage = "body.storage.value"
         return Page(
-            page_id=str(data["id"]),
-            title=str(data.get("title", "")),
-            version=int((data.get("version") or {}).get("number", 0)),
-            body=str(body),
+            page_id=page_id,
+            title=reply.text("title"),
+            version=reply.number("version.number"),
+            body=reply.text(storage) if body else reply.text(storage, default=""),
             space_key=space_key,
             url=base + webui,
-            parent_id=str(parent) if parent else None,
-            space_id=str(data.get("spaceId") or ""),
+            parent_id=reply.text("parentId", default="") or None,
+            space_id=reply.text("spaceId", default=""),
         )
 
     def get_page(self, page_id: str) -> Page:
-        action = "read the page"
         response = send(
             self._http,
             "GET",
             f"/api/v2/pages/{page_id}",
-            action,
+            f"read page {page_id}",
             page_id=page_id,
             params={"body-format": "storage"},
         )
-        return self._page(json_object(response, action))
+        return self._page(read_reply(response, f"page {page_id}"), body=True)
 
     def _space_id(self, space_key: str) -> str:
         if space_key in self._space_ids:
             return self._space_ids[space_key]
-        action = f"look up space {space_key}"
+        subject = f"space {space_key}"
         response = send(
-            self._http, "GET", "/api/v2/spaces", action, params={"keys": space_key}
+            self._http,
+            "GET",
+            "/api/v2/spaces",
+            f"look up {subject}",
+            params={"keys": space_key},
         )
-        results = json_object(response, action).get("results") or []
+        results = read_reply(response, subject).items("results")
         if not results:
             raise PageNotFoundError(
                 f"space {space_key!r} was not found or is not visible to the "
                 "account. Check confluence-space (the space key, not its name)."
             )
-        self._space_ids[space_key] = str(results[0]["id"])
+        self._space_ids[space_key] = results[0].text("id")
         return self._space_ids[space_key]
 
     def find_page(self, space_key: str, title: str) -> Page | None:
         space_id = self._space_id(space_key)
-        action = f"find the page titled {title!r} in space {space_key}"
+        subject = f"the pages titled {title!r} in space {space_key}"
         params = {"space-id": space_id, "title": title, "body-format": "storage"}
-        response = send(self._http, "GET", "/api/v2/pages", action, params=params)
-        results = json_object(response, action).get("results") or []
+        response = send(
+            self._http, "GET", "/api/v2/pages", f"find {subject}", params=params
+        )
+        results = read_reply(response, subject).items("results")
         if len(results) > 1:
             raise ConfluenceError(
                 f"{len(results)} pages are titled {title!r} in space {space_key}; "
                 "set confluence-page to the id of the one to update."
             )
-        return self._page(results[0], space_key) if results else None
+        return self._page(results[0], space_key, body=True) if results else None
 
     def create_page(
         self, space_key: str, title: str, body: str, parent_id: str | None
@@ -199,15 +273,17 @@ class CloudClient:
         }
         if parent_id:
             payload["parentId"] = parent_id
-        action = f"create the page {title!r} in space {space_key}"
+        subject = f"page {title!r} in space {space_key}"
         try:
-            response = send(self._http, "POST", "/api/v2/pages", action, json=payload)
+            response = send(
+                self._http, "POST", "/api/v2/pages", f"create {subject}", json=payload
+            )
         except ConfluenceError as exc:
             clearer = title_taken_error(exc, title, space_key)
             if clearer is None:
                 raise
             raise clearer from exc
-        return self._page(json_object(response, action), space_key)
+        return self._page(read_reply(response, subject), space_key, body=False)
 
     def update_page(self, page: Page, body: str, message: str) -> Page:
         # NOTE: v2's update request has no minorEdit flag (its version object
@@ -222,43 +298,43 @@ class CloudClient:
             "body": {"representation": "storage", "value": body},
             "version": {"number": page.version + 1, "message": message},
         }
-        action = "update the page"
         response = send(
             self._http,
             "PUT",
             f"/api/v2/pages/{page.page_id}",
-            action,
+            f"update page {page.page_id}",
             page_id=page.page_id,
             json=payload,
         )
-        return self._page(json_object(response, action), page.space_key)
+        reply = read_reply(response, f"page {page.page_id}")
+        return self._page(reply, page.space_key, body=False)
 
     # Properties and labels
 
     def get_property(self, page_id: str, key: str) -> StoredProperty | None:
-        action = f"read the content property {key}"
+        subject = f"content property {key} of page {page_id}"
         response = send(
             self._http,
             "GET",
             f"/api/v2/pages/{page_id}/properties",
-            action,
+            f"read the {subject}",
             page_id=page_id,
             params={"key": key},
         )
-        for item in json_object(response, action).get("results") or []:
-            if item.get("key") == key:
+        for item in read_reply(response, subject).items("results"):
+            if item.data.get("key") == key:
                 return StoredProperty(
                     key=key,
-                    value=item.get("value"),
-                    version=int((item.get("version") or {}).get("number", 1)),
-                    property_id=str(item.get("id", "")),
+                    value=item.data.get("value"),
+                    version=item.number("version.number"),
+                    property_id=item.text("id"),
                 )
         return None
 
     def set_property(
         self, page_id: str, key: str, value: Any, current: StoredProperty | None
     ) -> None:
-        action = f"write the content property {key}"
+        action = f"write the content property {key} of page {page_id}"
         base = f"/api/v2/pages/{page_id}/properties"
         if current is None:
             payload: dict[str, Any] = {"key": key, "value": value}
@@ -275,4 +351,5 @@ class CloudClient:
     def add_label(self, page_id: str, label: str) -> None:
         path = f"/rest/api/content/{page_id}/label"
         payload = [{"prefix": "global", "name": label}]
-        send(self._http, "POST", path, "add a label", page_id=page_id, json=payload)
+        action = f"add the label {label} to page {page_id}"
+        send(self._http, "POST", path, action, page_id=page_id, json=payload)

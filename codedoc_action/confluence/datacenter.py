@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -10,9 +11,10 @@ import httpx
 
 from codedoc_action.confluence.client import (
     Page,
+    Reply,
     StoredProperty,
     check_title,
-    json_object,
+    read_reply,
     send,
     title_taken_error,
 )
@@ -58,7 +60,7 @@ class DataCenterClient:
         instead of rejecting it, so a 200 alone proves nothing.
         """
         response = send(self._http, "GET", "/user/current", "check the token")
-        data = json_object(response, "check the token")
+        data = read_reply(response, "the current user").data
         if data.get("type") == "anonymous" or not (
             data.get("username") or data.get("userKey")
         ):
@@ -70,45 +72,48 @@ class DataCenterClient:
             )
         logger.info("Confluence Data Center user: %s", data.get("username"))
 
-    def _page(self, data: dict[str, Any]) -> Page:
-        links = data.get("_links") or {}
-        base = str(links.get("base") or self.base_url)
-        ancestors = data.get("ancestors") or []
+    def _page(self, reply: Reply, *, body: bool) -> Page:
+        """Build a Page; ``body`` makes the storage body and space required."""
+        page_id = reply.text("id")
+        base = reply.text("_links.base", default="") or self.base_url
+        webui = reply.text("_links.webui", default="")
+        if not webui:
+            webui = f"/pages/viewpage.action?pageId={page_id}"
+        ancestors = reply.items("ancestors")
+        storage = "body.storage.value"
         return Page(
-            page_id=str(data["id"]),
-            title=str(data.get("title", "")),
-            version=int((data.get("version") or {}).get("number", 0)),
-            body=str(((data.get("body") or {}).get("storage") or {}).get("value", "")),
-            space_key=str((data.get("space") or {}).get("key", "")),
-            url=base
-            + str(links.get("webui", f"/pages/viewpage.action?pageId={data['id']}")),
-            parent_id=str(ancestors[-1]["id"]) if ancestors else None,
+            page_id=page_id,
+            title=reply.text("title"),
+            version=reply.number("version.number"),
+            body=reply.text(storage) if body else reply.text(storage, default=""),
+            space_key=reply.text("space.key") if body else "",
+            url=base + webui,
+            parent_id=ancestors[-1].text("id") if ancestors else None,
         )
 
     def get_page(self, page_id: str) -> Page:
-        action = "read the page"
         response = send(
             self._http,
             "GET",
             f"/content/{page_id}",
-            action,
+            f"read page {page_id}",
             page_id=page_id,
             params={"expand": _EXPAND},
         )
-        return self._page(json_object(response, action))
+        return self._page(read_reply(response, f"page {page_id}"), body=True)
 
     def find_page(self, space_key: str, title: str) -> Page | None:
-        action = f"find the page titled {title!r} in space {space_key}"
+        subject = f"the pages titled {title!r} in space {space_key}"
         params = {"spaceKey": space_key, "title": title, "type": "page"}
         params["expand"] = _EXPAND
-        response = send(self._http, "GET", "/content", action, params=params)
-        results = json_object(response, action).get("results") or []
+        response = send(self._http, "GET", "/content", f"find {subject}", params=params)
+        results = read_reply(response, subject).items("results")
         if len(results) > 1:
             raise ConfluenceError(
                 f"{len(results)} pages are titled {title!r} in space {space_key}; "
                 "set confluence-page to the id of the one to update."
             )
-        return self._page(results[0]) if results else None
+        return self._page(results[0], body=True) if results else None
 
     def create_page(
         self, space_key: str, title: str, body: str, parent_id: str | None
@@ -122,15 +127,18 @@ class DataCenterClient:
         }
         if parent_id:
             payload["ancestors"] = [{"id": parent_id}]
-        action = f"create the page {title!r} in space {space_key}"
+        subject = f"page {title!r} in space {space_key}"
         try:
-            response = send(self._http, "POST", "/content", action, json=payload)
+            response = send(
+                self._http, "POST", "/content", f"create {subject}", json=payload
+            )
         except ConfluenceError as exc:
             clearer = title_taken_error(exc, title, space_key)
             if clearer is None:
                 raise
             raise clearer from exc
-        return self._page(json_object(response, action))
+        page = self._page(read_reply(response, subject), body=False)
+        return dataclasses.replace(page, space_key=space_key)
 
     def update_page(self, page: Page, body: str, message: str) -> Page:
         check_title(page.title)
@@ -147,39 +155,42 @@ class DataCenterClient:
                 "minorEdit": True,
             },
         }
-        action = "update the page"
         response = send(
             self._http,
             "PUT",
             f"/content/{page.page_id}",
-            action,
+            f"update page {page.page_id}",
             page_id=page.page_id,
             json=payload,
         )
-        return self._page(json_object(response, action))
+        updated = self._page(read_reply(response, f"page {page.page_id}"), body=False)
+        return dataclasses.replace(updated, space_key=page.space_key)
 
     def get_property(self, page_id: str, key: str) -> StoredProperty | None:
-        action = f"read the content property {key}"
+        subject = f"content property {key} of page {page_id}"
         try:
             response = send(
                 self._http,
                 "GET",
                 f"/content/{page_id}/property/{key}",
-                action,
+                f"read the {subject}",
                 page_id=page_id,
             )
         except ConfluenceError as exc:
             if exc.status == 404:
                 return None
             raise
-        data = json_object(response, action)
-        version = int((data.get("version") or {}).get("number", 1))
-        return StoredProperty(key=key, value=data.get("value"), version=version)
+        reply = read_reply(response, subject)
+        return StoredProperty(
+            key=key,
+            value=reply.data.get("value"),
+            version=reply.number("version.number"),
+        )
 
     def set_property(
         self, page_id: str, key: str, value: Any, current: StoredProperty | None
     ) -> None:
-        action = f"write the content property {key}"
+        action = f"write the content property {key} of page {page_id}"
         if current is None:
             payload: dict[str, Any] = {"key": key, "value": value}
             path = f"/content/{page_id}/property"
@@ -196,4 +207,5 @@ class DataCenterClient:
     def add_label(self, page_id: str, label: str) -> None:
         path = f"/content/{page_id}/label"
         payload = [{"prefix": "global", "name": label}]
-        send(self._http, "POST", path, "add a label", page_id=page_id, json=payload)
+        action = f"add the label {label} to page {page_id}"
+        send(self._http, "POST", path, action, page_id=page_id, json=payload)

@@ -306,7 +306,7 @@ def test_publish_error_body_in_message(env: Env) -> None:
     message = str(caught.value)
     assert "macro is broken" in message
     assert f"page {page_id}" in message
-    assert "update the page" in message
+    assert f"could not update page {page_id}" in message
 
 
 def test_publish_timeout_translated(env: Env) -> None:

@@ -233,7 +233,7 @@ CONFLUENCE_FAULTS = {
     "write 500 always": Fault(
         lambda s: s.confluence.add_fault(500, method="PUT", times=2),
         "failed",
-        "update the page",
+        "could not update page",
         "PUT /wiki/api/v2/pages/",
         markdown_kept=True,
     ),
