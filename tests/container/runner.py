@@ -137,6 +137,7 @@ def runner_environment(
     ref: str,
     repository: str = "octo-org/inventory",
     api_url: str = "http://127.0.0.1:9",
+    server_url: str = "https://github.com",
 ) -> dict[str, str]:
     """Return the GITHUB_* and RUNNER_* variables, with container paths."""
     owner = repository.split("/", 1)[0]
@@ -159,7 +160,7 @@ def runner_environment(
         "GITHUB_RUN_ATTEMPT": "1",
         "GITHUB_RUN_ID": "1000001",
         "GITHUB_RUN_NUMBER": "7",
-        "GITHUB_SERVER_URL": "https://github.com",
+        "GITHUB_SERVER_URL": server_url,
         "GITHUB_SHA": sha,
         "GITHUB_STEP_SUMMARY": f"/github/file_commands/{folders.summary_file}",
         "GITHUB_WORKFLOW": "Documentation",

@@ -12,9 +12,11 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from tests.container.git_server import GitHttpServer
 from tests.container.runner import (
     RunnerFolders,
     action_inputs,
@@ -121,24 +123,26 @@ def pushed(tmp_path: Path) -> tuple[RunnerFolders, str, str]:
     after = _commit(workspace, HEAD_FILES, "Add release and the API")
     _chown_tree(workspace, RUNNER_UID)
     folders = RunnerFolders.create(tmp_path / "runner", workspace)
-    folders.write_event(
-        {
-            "ref": "refs/heads/main",
-            "before": before,
-            "after": after,
-            "created": False,
-            "deleted": False,
-            "forced": False,
-            "repository": {
-                "name": "inventory",
-                "full_name": "octo-org/inventory",
-                "default_branch": "main",
-                "owner": {"login": "octo-org"},
-            },
-            "head_commit": {"id": after, "message": "Add release and the API"},
-        }
-    )
+    folders.write_event(_push_event(before, after))
     return folders, before, after
+
+
+def _push_event(before: str, after: str) -> dict[str, Any]:
+    return {
+        "ref": "refs/heads/main",
+        "before": before,
+        "after": after,
+        "created": False,
+        "deleted": False,
+        "forced": False,
+        "repository": {
+            "name": "inventory",
+            "full_name": "octo-org/inventory",
+            "default_branch": "main",
+            "owner": {"login": "octo-org"},
+        },
+        "head_commit": {"id": after, "message": "Add release and the API"},
+    }
 
 
 def _push_env(
@@ -313,3 +317,72 @@ def test_image_publishes_through_fakes(
     _assert_no_secret(_log_without_masks(run.stdout) + run.stderr, "the log")
     _assert_no_secret(folders.summary, "the summary")
     _assert_no_secret(json.dumps(outputs), "the outputs")
+
+
+def _shallow_checkout(tmp_path: Path) -> tuple[Path, Path, str, str]:
+    """Create a bare origin with two commits and a clone of only the last one.
+
+    Returns the folder of origins, the clone and the two commit ids.
+    """
+    source = tmp_path / "source"
+    source.mkdir()
+    git(source, "init", "--quiet")
+    before = _commit(source, BASE_FILES, "Add the stock store")
+    after = _commit(source, HEAD_FILES, "Add release and the API")
+    origins = tmp_path / "origins"
+    origin = origins / "inventory.git"
+    origins.mkdir()
+    git(origins, "clone", "--quiet", "--bare", str(source), str(origin))
+    workspace = tmp_path / "work" / "inventory"
+    workspace.parent.mkdir(parents=True)
+    git(
+        workspace.parent,
+        "clone",
+        "--quiet",
+        "--depth=1",
+        f"file://{origin}",
+        str(workspace),
+    )
+    return origins, workspace, before, after
+
+
+def test_image_fetches_missing_commit_over_http(
+    tmp_path: Path, github_api: ThreadingHTTPServer
+) -> None:
+    origins, workspace, before, after = _shallow_checkout(tmp_path)
+    assert git(workspace, "rev-parse", "--is-shallow-repository") == "true"
+    assert before not in git(workspace, "rev-list", "--all")
+    server = GitHttpServer(origins, "x-access-token", GITHUB_TOKEN)
+    with server:
+        origin_url = f"{server.base_url}/inventory.git"
+        git(workspace, "remote", "set-url", "origin", origin_url)
+        _chown_tree(workspace, RUNNER_UID)
+        folders = RunnerFolders.create(tmp_path / "runner", workspace)
+        folders.write_event(_push_event(before, after))
+        env = runner_environment(
+            folders,
+            event_name="push",
+            sha=after,
+            ref="refs/heads/main",
+            api_url=f"http://127.0.0.1:{github_api.server_address[1]}",
+            server_url=server.base_url,
+        )
+        inputs = {"provider": "offline", "dry-run": "true"}
+        env.update(action_inputs(inputs, github_token=GITHUB_TOKEN))
+
+        run = run_container(image_name(), folders, env)
+
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "fetch of" not in run.stdout + run.stderr
+    upload_packs = [
+        request
+        for request in server.requests
+        if request.method == "POST" and request.path.endswith("/git-upload-pack")
+    ]
+    assert upload_packs, "git in the container sent no fetch request"
+    unauthorized = [request for request in server.requests if not request.authorized]
+    assert unauthorized == [], "a request to the git server lacked the token"
+    assert before[:7] in folders.summary
+    # The range came from the fetched history, not from the compare API.
+    assert github_api.paths == []  # type: ignore[attr-defined]
+    _assert_no_secret(_log_without_masks(run.stdout) + run.stderr, "the log")
