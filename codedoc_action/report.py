@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from codedoc_action.changes.model import CommitRange, SkippedFile
+from codedoc_action.providers.offline import code_span
 from codedoc_action.usage import UsageLedger
 
 # GitHub caps a step summary at 1 MiB; the preview keeps well inside it.
@@ -70,6 +71,11 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ").strip()
 
 
+def _code(text: str) -> str:
+    """Return a table-safe code span, whatever backticks or bars the text holds."""
+    return code_span(_cell(text))
+
+
 def _short(sha: str | None) -> str:
     return sha[:12] if sha else "(start)"
 
@@ -114,7 +120,7 @@ def _picked_table(picked: Sequence[PickedFile]) -> list[str]:
     if not picked:
         return []
     lines = ["### Files read", "", "| file | reason |", "| --- | --- |"]
-    lines.extend(f"| `{_cell(p.path)}` | {_cell(p.reason)} |" for p in picked)
+    lines.extend(f"| {_code(p.path)} | {_cell(p.reason)} |" for p in picked)
     lines.append("")
     return lines
 
@@ -156,7 +162,7 @@ def _calls_table(report: RunReport) -> list[str]:
     for call in ledger.calls:
         usage = call.usage
         lines.append(
-            f"| {call.stage} | `{_cell(call.model)}` | {usage.input_tokens:,} | "
+            f"| {call.stage} | {_code(call.model)} | {usage.input_tokens:,} | "
             f"{usage.cache_read_tokens:,} | {usage.output_tokens:,} | "
             f"{call.seconds:.1f} |"
         )
@@ -198,13 +204,13 @@ def _notes(report: RunReport) -> list[str]:
         )
     if report.skipped:
         shown = ", ".join(
-            f"`{_cell(s.path)}` ({s.reason})" for s in list(report.skipped)[:20]
+            f"{_code(s.path)} ({s.reason})" for s in list(report.skipped)[:20]
         )
         more = len(report.skipped) - 20
         extra = f" and {more} more" if more > 0 else ""
         lines.append(f"Files not read: {shown}{extra}.")
     if report.left_out:
-        shown = ", ".join(f"`{_cell(p)}`" for p in list(report.left_out)[:20])
+        shown = ", ".join(_code(p) for p in list(report.left_out)[:20])
         lines.append(f"Left out to fit the budget: {shown}.")
     if report.warnings:
         lines.extend(["", "### Warnings", ""])

@@ -98,3 +98,8 @@ def test_report_preview_is_fenced() -> None:
     summary = render_summary(report)
     assert "````markdown\n# T" in summary
     assert "<img src=x onerror=y>" in summary.split("````markdown")[1]
+
+
+def test_report_backtick_names_stay_code() -> None:
+    report = RunReport(result="x", picked=[PickedFile("a`b.py", "r")])
+    assert "| ``a`b.py`` | r |" in render_summary(report)
