@@ -6,12 +6,15 @@ import hashlib
 import html
 import json
 import logging
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 from codedoc_action import __version__
 from codedoc_action.ci.platform import Platform
@@ -141,12 +144,27 @@ def run_job(
 def write_preview(markdown: str, storage: str, files: JobFiles, title: str) -> None:
     """Write the rendered page beside the Markdown: storage XHTML and HTML."""
     files.storage.write_text(storage, encoding="utf-8")
-    body = MarkdownIt("commonmark", {"html": False}).enable("table").render(markdown)
+    renderer = MarkdownIt("commonmark", {"html": False}).enable("table")
+    # Images become links, as on the page: the preview must not load a picture
+    # from a host the model chose.
+    renderer.add_render_rule("image", _image_as_link)
+    body = renderer.render(markdown)
     page = (
         '<!doctype html>\n<html><head><meta charset="utf-8">'
         f"<title>{html.escape(title)}</title></head>\n<body>\n{body}</body></html>\n"
     )
     files.preview.write_text(page, encoding="utf-8")
+
+
+def _image_as_link(
+    self: Any, tokens: Sequence[Token], index: int, options: Any, env: Any
+) -> str:
+    token = tokens[index]
+    source = str(token.attrGet("src") or "")
+    text = html.escape(token.content or source)
+    if not re.match(r"^(https?:|mailto:|[^:]*$)", source):
+        return text
+    return f'<a href="{html.escape(source, quote=True)}">{text}</a>'
 
 
 def now_iso() -> str:

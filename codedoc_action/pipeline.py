@@ -118,6 +118,11 @@ class Pipeline:
             return self.report
         if self._offline_would_replace_edits(state):
             return self.report
+        if state is not None and state.hand_edited and settings.mode == "full":
+            self.report.warnings.append(
+                "mode: full rewrites the section, so the hand edits in it are "
+                "replaced; the page history keeps the edited version."
+            )
         result = self._generate(changes, state, model, selection_model)
         self._save_markdown(result, state)
         if review:

@@ -68,12 +68,14 @@ class RunReport:
 
 
 def _cell(text: str) -> str:
+    """Make text safe in a table cell; tags from the model show as text."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return text.replace("|", "\\|").replace("\n", " ").strip()
 
 
 def _code(text: str) -> str:
     """Return a table-safe code span, whatever backticks or bars the text holds."""
-    return code_span(_cell(text))
+    return code_span(text.replace("|", "\\|").replace("\n", " ").strip())
 
 
 def _short(sha: str | None) -> str:
@@ -104,8 +106,8 @@ def render_summary(report: RunReport) -> str:
             [
                 "> [!NOTE]",
                 "> The managed section was edited by hand since the last run. "
-                "The edited text was given to the writer as the current section, "
-                "so the new version builds on it; the page history has both.",
+                "The edited text was the current section for this run; the page "
+                "history keeps every earlier version.",
                 "",
             ]
         )

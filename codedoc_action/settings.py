@@ -355,5 +355,11 @@ def _combination_problems(
         Settings.model_validate(remaining, context={"command": command})
     except ValidationError as exc:
         again = _describe(exc.errors(include_url=False, include_input=False))
-        return [line for line in again if line not in known]
+        # A rule about an input that already failed would call it missing.
+        names = {name.replace("_", "-") for name in invalid}
+        return [
+            line
+            for line in again
+            if line not in known and line.split(":", 1)[0] not in names
+        ]
     return []

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sys
 import tempfile
 import uuid
@@ -162,14 +163,16 @@ class AnnotatingFormatter(logging.Formatter):
         if self.platform.name == "github":
             # Text from the repository (file names, git output) must not start a
             # line with "::", which the runner would read as a workflow command.
+            lines = re.split(r"\r\n|\r|\n", message)
             message = "\n".join(
-                ": :" + line[2:] if line.lstrip().startswith("::") else line
-                for line in message.split("\n")
+                ": :" + line.lstrip()[2:] if line.lstrip().startswith("::") else line
+                for line in lines
             )
         prefix = self.platform.annotation(record.levelno)
         if prefix:
             # Workflow commands take one line; encode newlines as GitHub expects.
-            return prefix + message.replace("%", "%25").replace("\n", "%0A")
+            encoded = message.replace("%", "%25").replace("\r", "%0D")
+            return prefix + encoded.replace("\n", "%0A")
         if record.levelno >= logging.WARNING:
             return f"{record.levelname.lower()}: {message}"
         return message

@@ -138,7 +138,7 @@ class Publisher:
         if hand_edited:
             logger.warning(
                 "the managed section of page %s was edited by hand since the "
-                "last run; the edits are kept as the current text",
+                "last run; the edited text is the current section for this run",
                 page.page_id,
             )
         return PageState(

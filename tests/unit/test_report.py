@@ -103,3 +103,25 @@ def test_report_preview_is_fenced() -> None:
 def test_report_backtick_names_stay_code() -> None:
     report = RunReport(result="x", picked=[PickedFile("a`b.py", "r")])
     assert "| ``a`b.py`` | r |" in render_summary(report)
+
+
+def test_report_reason_tags_shown_as_text() -> None:
+    report = RunReport(result="x", picked=[PickedFile("a<b>.py", "<img src=x>")])
+    summary = render_summary(report)
+    assert "| `a<b>.py` | &lt;img src=x&gt; |" in summary
+
+
+def test_platform_carriage_return_cannot_start_command() -> None:
+    import logging
+
+    from codedoc_action.ci.platform import AnnotatingFormatter
+
+    platform = GitHubPlatform(env={}, stream=io.StringIO())
+    formatter = AnnotatingFormatter(platform)
+    record = logging.LogRecord(
+        "codedoc_action", logging.ERROR, __file__, 1, "bad %s", ("x\r::error::y",), None
+    )
+    text = formatter.format(record)
+    assert "\r" not in text
+    assert text.startswith("::error::")
+    assert text.count("::error::") == 1

@@ -153,3 +153,19 @@ def test_settings_rejected_secret_never_echoed() -> None:
     with pytest.raises(SettingsError) as caught:
         build_settings({"api-key": 987654321123})
     assert "987654321123" not in str(caught.value)
+
+
+def test_settings_invalid_value_not_called_missing() -> None:
+    with pytest.raises(SettingsError) as caught:
+        build_settings(
+            {
+                "confluence-url": "wiki.example.com",
+                "confluence-token": "t",
+                "confluence-page": "1",
+            }
+        )
+    problems = caught.value.problems
+    assert any(
+        p.startswith("confluence-url: expected an http(s) URL") for p in problems
+    )
+    assert not any(p.startswith("confluence-url: missing") for p in problems)
