@@ -81,11 +81,25 @@ class PullRequestComments:
         )
         if comment is None:
             created = self._call("comment on", lambda: issue.create_comment(body))
-            logger.info("created comment %s on %s", created.id, self._label())
-            return str(created.html_url)
+            return self._confirmed(created, "created")
         self._call("update a comment on", lambda: comment.edit(body))
-        logger.info("updated comment %s on %s", comment.id, self._label())
-        return str(comment.html_url)
+        return self._confirmed(comment, "updated")
+
+    def _confirmed(self, comment: Any, action: str) -> str:
+        """Return the comment's URL; raise when the API answered without one.
+
+        A redirect or an empty answer leaves PyGithub with a comment object
+        that has no id, and the run must not report a comment it never saw.
+        """
+        url = comment.html_url
+        if comment.id is None or not url:
+            raise GitHostError(
+                f"GitHub returned no comment after the request that {action} it on "
+                f"{self._label()}; check that GITHUB_API_URL names the API host "
+                "and that no proxy redirects it"
+            )
+        logger.info("%s comment %s on %s", action, comment.id, self._label())
+        return str(url)
 
     def _issue(self) -> Any:
         # The client is lazy: no request is sent until the comments are listed.
