@@ -38,6 +38,21 @@ HELP = {
     "config": "path of a .codedoc.yml with several jobs",
     "price-input": "US dollars per million input tokens",
     "price-output": "US dollars per million output tokens",
+    "confluence-space": "space key of the page to find by title",
+    "confluence-title": "title of the page to find, or to create when missing",
+    "confluence-parent": "id or URL of the parent page for a created page",
+    "base": "first commit of an explicit range (exclusive), overriding the event",
+    "head": "last commit of an explicit range, overriding the event",
+    "instructions": "extra guidance for the writer: audience, tone, sections",
+    "language": "language of the page, e.g. German (default: the model's "
+    "choice, usually English)",
+    "github-token": "token for API fallbacks and pull request comments; prefer "
+    "the CODEDOC_GITHUB_TOKEN variable",
+    "comment": "on a pull or merge request, post the proposed change as one "
+    "comment and write nothing to Confluence",
+    "publish-branch": "branch whose runs write to Confluence (default: the "
+    "repository's default branch)",
+    "strict": "fail when the page names files or identifiers that do not exist",
 }
 
 

@@ -94,3 +94,11 @@ def test_main_invalid_settings_write_summary(tmp_path: Path) -> None:
     assert "Invalid settings" in text
     assert "max-tokens: expected a number of at least 1; got '0'" in text
     assert "updated=false" in outputs.read_text(encoding="utf-8")
+
+
+def test_cli_every_input_has_help() -> None:
+    from codedoc_action.cli import HELP
+    from codedoc_action.settings import INPUT_NAMES
+
+    missing = [name for name in INPUT_NAMES if not HELP.get(name)]
+    assert missing == []
