@@ -49,7 +49,10 @@ def _marker_pattern(name: str) -> re.Pattern[str]:
         + not_macro_end
         + r"</ac:structured-macro>"
     )
-    return re.compile(rf"<p\b[^>]*>\s*{macro}\s*</p>|{macro}", re.DOTALL)
+    # The editor may leave a non-breaking space or a line break beside the
+    # anchor in its paragraph; the paragraph still belongs to the marker.
+    filler = r"(?:\s|&nbsp;|&#160;|\u00a0|<br\s*/?>)*"
+    return re.compile(rf"<p\b[^>]*>{filler}{macro}{filler}</p>|{macro}", re.DOTALL)
 
 
 _START = _marker_pattern(START_NAME)
