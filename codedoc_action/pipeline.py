@@ -332,9 +332,8 @@ class Pipeline:
         from codedoc_action.job import write_preview
 
         storage = render_page_preview(result.markdown)
-        write_preview(
-            result.markdown, storage, self.files, state.title if state else ""
-        )
+        title = state.title if state and state.title else "codedoc page preview"
+        write_preview(result.markdown, storage, self.files, title)
         self.report.preview_path = self.files.preview
         self.report.preview_markdown = result.markdown
         self.report.result = f"Preview only: {reason}"
