@@ -124,6 +124,7 @@ class Pipeline:
                 "replaced; the page history keeps the edited version."
             )
         result = self._generate(changes, state, model, selection_model)
+        self._check_hand_written(result, state)
         self._save_markdown(result, state)
         if review:
             self._post_review(result, state)
@@ -236,6 +237,28 @@ class Pipeline:
             state.page_id,
         )
         return True
+
+    def _check_hand_written(
+        self, result: GenerationResult, state: PageState | None
+    ) -> None:
+        """Warn about hand-written blocks that the new version no longer holds.
+
+        The page history keeps them, but a reader of the summary should know
+        which words a person wrote and the writer dropped or reworded.
+        """
+        if state is None or not state.hand_written:
+            return
+        written = " ".join(result.markdown.split())
+        missing = [block for block in state.hand_written if block not in written]
+        if not missing:
+            return
+        quoted = "; ".join(f'"{block[:60]}"' for block in missing[:3])
+        more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+        self.report.warnings.append(
+            f"{len(missing)} hand-written passage(s) of the section are not in the "
+            f"new version word for word: {quoted}{more}. Version {state.version} "
+            "in the page history has them."
+        )
 
     def _recorded_commit(self, state: PageState | None) -> str | None:
         """Return the commit stored on the page, if it is a well-formed id.

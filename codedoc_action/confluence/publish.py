@@ -31,6 +31,8 @@ from codedoc_action.confluence.readback import storage_to_markdown
 from codedoc_action.confluence.section import (
     END_MARKER,
     START_MARKER,
+    added_blocks,
+    block_digests,
     digest,
     find_section,
     keep_inline_comments,
@@ -141,15 +143,17 @@ class Publisher:
                 "last run; the edited text is the current section for this run",
                 page.page_id,
             )
+        section_markdown = _section_markdown(section, page.page_id)
         return PageState(
             page_id=page.page_id,
             title=page.title,
             version=page.version,
             url=page.url,
-            section_markdown=_section_markdown(section, page.page_id),
+            section_markdown=section_markdown,
             record=record,
             hand_edited=hand_edited,
             has_section=span is not None,
+            hand_written=_hand_written(section_markdown, stored, hand_edited),
         )
 
     def publish(
@@ -250,7 +254,10 @@ class Publisher:
         old = _record_from(stored.value) if stored else None
         if only_if_moved and old is not None and old.commit == record.commit:
             return
-        value = dataclasses.asdict(record) | {"text_digest": text_digest(section)}
+        value = dataclasses.asdict(record) | {
+            "text_digest": text_digest(section),
+            "blocks": block_digests(_section_markdown(section, page_id)),
+        }
         for attempt in range(MAX_CONFLICT_RETRIES + 1):
             try:
                 self.client.set_property(page_id, PROPERTY_KEY, value, stored)
@@ -293,6 +300,18 @@ def _edited_during_run(page_id: str) -> VersionConflictError:
         status=409,
         page_id=page_id,
     )
+
+
+def _hand_written(
+    section_markdown: str, stored: StoredProperty | None, hand_edited: bool
+) -> tuple[str, ...]:
+    """Return the section's blocks the last run did not write."""
+    if not hand_edited or stored is None or not isinstance(stored.value, dict):
+        return ()
+    known = stored.value.get("blocks")
+    if not isinstance(known, list) or not all(isinstance(k, str) for k in known):
+        return ()
+    return added_blocks(section_markdown, known)
 
 
 def _hand_edited(section: str, stored: StoredProperty | None) -> bool:

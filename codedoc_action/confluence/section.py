@@ -131,6 +131,30 @@ def text_digest(section: str) -> str:
     return hashlib.sha256(markdown.encode("utf-8")).hexdigest()
 
 
+def markdown_blocks(markdown: str) -> list[str]:
+    """Split Markdown into blocks separated by blank lines, whitespace folded."""
+    blocks = re.split(r"\n\s*\n", markdown)
+    return [" ".join(block.split()) for block in blocks if block.strip()]
+
+
+def block_digests(markdown: str) -> list[str]:
+    """Return a short digest of each block, to tell later which ones were added."""
+    return [
+        hashlib.sha256(block.encode("utf-8")).hexdigest()[:16]
+        for block in markdown_blocks(markdown)
+    ]
+
+
+def added_blocks(markdown: str, known_digests: list[str]) -> tuple[str, ...]:
+    """Return the blocks of ``markdown`` whose digest is not in ``known_digests``."""
+    known = set(known_digests)
+    blocks = markdown_blocks(markdown)
+    digests = block_digests(markdown)
+    return tuple(
+        block for block, key in zip(blocks, digests, strict=True) if key not in known
+    )
+
+
 # Inline comments
 
 

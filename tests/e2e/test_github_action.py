@@ -253,3 +253,35 @@ def test_action_confluence_site_kinds(
         second = run_action(env)
         assert second.returncode == 0, second.log
         assert confluence.page(page_id)["version"] == 2
+
+
+def test_action_reports_dropped_hand_text(
+    release_repo: RepoInfo, tmp_path: Path
+) -> None:
+    with (
+        FakeProviderServer("anthropic", api_key=API_KEY, models=[MODEL]) as provider,
+        FakeConfluence("cloud", token=CONFLUENCE_TOKEN) as confluence,
+    ):
+        page_id = confluence.add_page("attrs", body=HAND_TEXT, space="DOC")
+        env = action_env(
+            workspace=release_repo.path,
+            home=tmp_path / "home",
+            event_name="push",
+            payload=push_payload(release_repo.old_sha, release_repo.new_sha),
+            inputs=_inputs(provider, confluence, page_id),
+            sha=release_repo.new_sha,
+        )
+        assert run_action(env).returncode == 0
+        body = confluence.page(page_id)["body"]
+        end = body.index("codedoc-section-end")
+        paragraph = body.rindex("<p", 0, end)
+        note = "<p>Ask the platform team before changing the retry policy.</p>"
+        confluence.set_body(page_id, body[:paragraph] + note + body[paragraph:])
+
+        run = run_action(env)
+        assert run.returncode == 0, run.log
+        assert "hand-written passage(s)" in run.summary
+        assert '"Ask the platform team before changing the retry policy."' in (
+            run.summary
+        )
+        assert "The managed section was edited by hand" in run.summary

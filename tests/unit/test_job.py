@@ -14,7 +14,7 @@ def test_preview_images_become_links(tmp_path: Path) -> None:
     page = files.preview.read_text(encoding="utf-8")
     assert "<img" not in page
     assert '<a href="http://127.0.0.9/p.png">pixel</a>' in page
-    assert "href=\"javascript" not in page
+    assert 'href="javascript' not in page
 
 
 def test_preview_title_escaped(tmp_path: Path) -> None:

@@ -1,0 +1,20 @@
+"""Blocks a person added to the section are told apart from written ones."""
+
+from __future__ import annotations
+
+from codedoc_action.confluence.section import added_blocks, block_digests
+
+
+def test_added_blocks_finds_new_paragraph() -> None:
+    written = "## Usage\n\nRun the tool.\n\n- one\n- two\n"
+    edited = (
+        "## Usage\n\nRun the tool.\n\nA person wrote   this\nline.\n\n- one\n- two\n"
+    )
+    assert added_blocks(edited, block_digests(written)) == (
+        "A person wrote this line.",
+    )
+
+
+def test_added_blocks_ignores_whitespace_changes() -> None:
+    written = "Run the tool.\n"
+    assert added_blocks("Run  the\ntool.\n\n\n", block_digests(written)) == ()
