@@ -1,4 +1,4 @@
-"""Command line: ``codedoc [run|models] [--input-name VALUE ...]``.
+"""Command line: ``codedoc [run|models|plan] [--input-name VALUE ...]``.
 
 Every action input is also a flag of the same name (``--api-key``). Flags win
 over ``INPUT_*``/``CODEDOC_*`` variables, which win over the config file.

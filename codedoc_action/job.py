@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class JobFiles:
-    """Where a job keeps what it produced, so nothing paid for is lost."""
+    """Output files of one job, kept so that nothing paid for is lost."""
 
     folder: Path
     stem: str
@@ -54,8 +54,8 @@ def run_jobs(
 
     The summary and outputs are written even when a job fails, so the tokens
     already spent and the saved Markdown are reported. A single job's error
-    is re-raised after that for the caller to log; with several jobs each
-    failure is logged here and the others still run.
+    is then re-raised for the caller to log. With several jobs, each failure
+    is logged here and the other jobs still run.
     """
     entries: list[tuple[str | None, Settings]] = [(None, settings)]
     if jobs:

@@ -89,7 +89,7 @@ class Pipeline:
             close()
 
     def run(self) -> RunReport:
-        """Run the job; the report says what happened, errors propagate."""
+        """Run the job and return its report; errors propagate to the caller."""
         settings = self.settings
         event = event_from_env(self.env)
         if event.does_nothing:
@@ -216,7 +216,7 @@ class Pipeline:
 
         The offline writer builds the section from the repository alone and
         cannot carry edits forward, so an edited section is left as it is
-        unless ``mode: full`` asks for the replacement.
+        unless ``mode: full`` is set.
         """
         if self.provider is not None or state is None or not state.hand_edited:
             return False
