@@ -1,16 +1,22 @@
 """Secrets scrubbing for every text that goes into an AI request.
 
 Two layers find secrets. Our own patterns (in ``scrub_patterns``) cover what
-must never leak in any context. They match private key blocks, passwords in
-connection strings and ``curl -u``, hard-coded ``Authorization`` headers,
-JWTs, the token formats of AWS, GitHub, GitLab, Slack, OpenAI, Anthropic,
-Google and Stripe, and values assigned to secret-like names, quoted or bare
-(.ini, .properties, .env, YAML, XML). Then detect-secrets (the Yelp scanner,
-1.5) runs its plugins and heuristic filters over the lines that could still
-hold one. Each secret is replaced by a placeholder such as
-``[REDACTED:aws-key]``. A result keeps, by kind, how many distinct secret
-values a text contained, and a SHA-256 digest of each value so that callers
-can count a secret sent twice (in a diff and in the file's text) only once.
+must never leak in any context. They match private key blocks (PEM and
+PuTTY), passwords in connection strings, DSNs and on the command lines of
+``curl``, ``mysql``, ``sshpass`` and ``twine``, ``.netrc`` entries,
+hard-coded ``Authorization`` and ``X-Api-Key`` headers, JWTs, the token
+formats of AWS, Azure Storage, GitHub, GitLab, Slack, OpenAI, Anthropic,
+Google, Stripe, PyPI and npm, and values assigned to secret-like names:
+quoted or bare (.ini, .properties, .env, YAML, Dockerfile ``ENV``), in XML
+elements and attributes, and as literals passed to setters and to calls such
+as PHP ``define``. Every line-anchored pattern accepts CRLF line endings.
+Then detect-secrets (the Yelp scanner, 1.5) runs its plugins and heuristic
+filters over the lines that could still hold one, except lines that only
+name a secret, such as a Kubernetes ``secretName:``. Each secret is
+replaced by a placeholder such as ``[REDACTED:aws-key]``. A result keeps,
+by kind, how many distinct secret values a text contained, and a SHA-256
+digest of each value so that callers can count a secret sent twice (in a
+diff and in the file's text) only once.
 """
 
 from __future__ import annotations
@@ -182,7 +188,7 @@ def scrub_texts(
             line
             for index in indexes
             for line in results[index].text.splitlines()
-            if _CANDIDATE_LINE.search(line)
+            if _CANDIDATE_LINE.search(line) and not patterns.REFERENCE_LINE.match(line)
         ]
         found.update(_detect_secrets(lines, suffix))
     # Longer values first, so a value that contains another is replaced whole.
@@ -199,10 +205,14 @@ def scrub_texts(
 
 
 def _is_placeholder(value: str) -> bool:
-    """Tell whether ``value`` is a documentation stand-in such as ``<your-token>``."""
+    """Tell whether ``value`` is a stand-in such as ``<your-token>`` or an algorithm.
+
+    Algorithm names such as ``ed25519`` follow key-like names as settings.
+    """
     return (
         value.lower() in patterns.PLACEHOLDER_WORDS
         or patterns.PLACEHOLDER_VALUE.search(value) is not None
+        or patterns.ALGORITHM_NAME.match(value) is not None
     )
 
 
@@ -248,11 +258,17 @@ def _has_letter_and_digit(value: str) -> bool:
 def _scrub_own_patterns(text: str) -> ScrubResult:
     result = ScrubResult(text)
     _replace_pattern(result, patterns.PRIVATE_KEY, "private-key", whole=True)
+    _replace_pattern(result, patterns.PUTTY_KEY, "private-key", whole=True)
     for pattern in (
         patterns.URL_PASSWORD,
         patterns.DSN_PASSWORD,
+        patterns.ORACLE_THIN_PASSWORD,
+        patterns.USER_PASSWORD_PAIR,
         patterns.PARAMETER_PASSWORD,
         patterns.CURL_USER,
+        patterns.MYSQL_PASSWORD,
+        patterns.CLI_PASSWORD,
+        patterns.NETRC_PASSWORD,
     ):
         _replace_pattern(
             result, pattern, "connection-password", keep=_is_literal_secret
@@ -267,19 +283,31 @@ def _scrub_own_patterns(text: str) -> ScrubResult:
         "authorization-header",
         keep=lambda value: _has_letter_and_digit(value) and _is_literal_secret(value),
     )
-    for pattern in (patterns.QUOTED_ASSIGNMENT, patterns.FALLBACK_ASSIGNMENT):
+    for pattern in (
+        patterns.QUOTED_ASSIGNMENT,
+        patterns.FALLBACK_ASSIGNMENT,
+        patterns.CALL_NAME_VALUE,
+        patterns.SETTER_CALL,
+    ):
         _replace_pattern(
             result,
             pattern,
             "secret-assignment",
             keep=_is_quoted_secret,
         )
-    _replace_pattern(
-        result, patterns.BARE_ASSIGNMENT, "secret-assignment", keep=_is_assigned_secret
-    )
-    _replace_pattern(
-        result, patterns.XML_ELEMENT, "secret-assignment", keep=_is_literal_secret
-    )
+    for pattern in (
+        patterns.BARE_ASSIGNMENT,
+        patterns.DOCKER_ENV_SPACE,
+        patterns.ENV_VARIABLE,
+        patterns.API_KEY_HEADER,
+    ):
+        _replace_pattern(result, pattern, "secret-assignment", keep=_is_assigned_secret)
+    for pattern in (
+        patterns.XML_ELEMENT,
+        patterns.XML_KEY_VALUE,
+        patterns.XML_KEYED_ELEMENT,
+    ):
+        _replace_pattern(result, pattern, "secret-assignment", keep=_is_literal_secret)
     return result
 
 

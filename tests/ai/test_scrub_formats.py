@@ -128,6 +128,32 @@ def test_scrub_diff_lines(
     assert result.text.splitlines()[3:] == expected_lines
 
 
+@pytest.mark.parametrize(("path", "text", "secret", "expected"), SECRETS)
+def test_scrub_config_formats_crlf(
+    path: str, text: str, secret: str, expected: str
+) -> None:
+    result = scrub_text(text.replace("\n", "\r\n"), path)
+    assert secret not in result.text
+    assert result.text == expected.replace("\n", "\r\n")
+    assert sum(result.counts.values()) == 1
+
+
+@pytest.mark.parametrize(("path", "text", "secret", "expected"), SECRETS)
+@pytest.mark.parametrize("marker", ["+", "-", " "])
+def test_scrub_diff_lines_crlf(
+    path: str, text: str, secret: str, expected: str, marker: str
+) -> None:
+    lines = text.splitlines()
+    diff = "\r\n".join(
+        [f"--- a/{path}", f"+++ b/{path}", "@@ -1,2 +1,2 @@"]
+        + [marker + line for line in lines]
+    )
+    result = scrub_text(diff + "\r\n", path)
+    assert secret not in result.text
+    expected_lines = [marker + line for line in expected.splitlines()]
+    assert result.text.split("\r\n")[3:-1] == expected_lines
+
+
 def test_scrub_removed_quoted_token() -> None:
     diff = (
         '@@ -1,2 +1,1 @@\n-api_token = "Rm0vedTokenValue8812XQ"\n+api_token = env()\n'
