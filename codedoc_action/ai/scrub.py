@@ -268,6 +268,7 @@ def _scrub_own_patterns(text: str) -> ScrubResult:
         patterns.CURL_USER,
         patterns.MYSQL_PASSWORD,
         patterns.CLI_PASSWORD,
+        patterns.HTTPIE_AUTH,
         patterns.NETRC_PASSWORD,
     ):
         _replace_pattern(

@@ -102,7 +102,7 @@ SENSITIVE_NAME_END = (
     r"access[_.\-]?key|private[_.\-]?key|secret[_.\-]?key|auth[_.\-]?key|"
     r"signing[_.\-]?key|credentials?|passphrase)"
 )
-# The quote may be a triple quote: Kotlin, Python and TOML raw strings.
+# The quote may be a triple quote, as in Kotlin, Python and TOML multi-line strings.
 QUOTED_ASSIGNMENT = re.compile(
     rf"(?i)\b{SENSITIVE_NAME}[\"']?\s*(?::=|=>|[:=])\s*"
     r"(?P<quote>\"\"\"|'''|[\"'`])"
@@ -196,6 +196,11 @@ CLI_PASSWORD = re.compile(
     r"(?P<secret>[^\s\"'`]+)"
 )
 # A ``.netrc`` entry: ``machine host login user password PASS``.
+# HTTPie ``http -a user:password`` and ``--auth user:password``.
+HTTPIE_AUTH = re.compile(
+    r"(?m)(?:^[+\- ]?|[;&|(]|\bsudo)[ \t]*https?[ \t][^\n]*?(?:-a|--auth)"
+    r"(?:[ \t]+|=)[\"']?[^\s:\"'`]*:(?P<secret>[^\s\"'`]+)"
+)
 NETRC_PASSWORD = re.compile(
     r"\b(?:machine|login)[ \t]+\S+[^\n]*?[ \t]password[ \t]+(?P<secret>[^\s\"'`]+)"
 )
@@ -232,9 +237,10 @@ PLACEHOLDER_VALUE = re.compile(
     r"^(?:your|my|some|example|dummy|fake|sample|test|placeholder)[_\-.]|"
     r"[_\-.](?:here|placeholder)$|redacted|example"
 )
+# The last alternative is a version number such as ``1.2.3-beta4``.
 CODE_VALUE = re.compile(
     r"[()\[\]{}<>$%@]|^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$|://|^[/~.]|"
-    r"^[\d.,_:]+[A-Za-z]{0,3}$"
+    r"^[\d.,_:]+[A-Za-z]{0,3}$|^v?\d+(?:\.\d+)+(?:[\-+][A-Za-z0-9.]+)?$"
 )
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z_\-]*$")
 # Lower-case words joined by ``_``, ``-`` or ``.``: dictionary keys and names

@@ -133,6 +133,12 @@ SECRETS = [
         "HF_TOKEN=[REDACTED:secret-assignment] python train.py\n",
     ),
     (
+        "api.sh",
+        "http -a admin:HttpieAuthPass773 GET https://x.example.com\n",
+        "HttpieAuthPass773",
+        "http -a admin:[REDACTED:connection-password] GET https://x.example.com\n",
+    ),
+    (
         "deploy.sh",
         "sshpass -p 'SshpassSecret771' ssh app@host\n",
         "SshpassSecret771",
@@ -203,7 +209,7 @@ def test_scrub_more_formats_diff(
     assert result.text == "@@ -1,2 +1,2 @@" + ending + expected_diff
 
 
-def test_scrub_pypi_and_puttykey() -> None:
+def test_scrub_pypi_token_putty_key() -> None:
     pypi = "pypi-AgEIcHlwaS5vcmcCJGFiY2RlZjEyLTM0NTYtNzg5MC1hYmNkLWVmMTIzNDU2Nzg5MAAC"
     putty = (
         "PuTTY-User-Key-File-2: ssh-rsa\nEncryption: none\nPrivate-Lines: 1\n"
@@ -233,6 +239,8 @@ KEPT = [
     ("Db.java", "ds.setPassword(config.password());\n"),
     ("web.config", '<add key="ApiToken" value="${API_TOKEN}" />\n'),
     ("Dockerfile", "ENV API_TOKEN=${API_TOKEN}\n"),
+    ("version.txt", "token: 1.2.3-beta4\n"),
+    ("docs.md", "Use http -a to send credentials.\n"),
 ]
 
 
