@@ -23,7 +23,7 @@ from codedoc_action.confluence.publish import (
     open_publisher,
     render_page_preview,
 )
-from codedoc_action.errors import StrictCheckError
+from codedoc_action.errors import BudgetError, StrictCheckError
 from codedoc_action.http import HostAllowList
 from codedoc_action.pricing import Price, price_for
 from codedoc_action.providers.base import Provider
@@ -296,6 +296,15 @@ class Pipeline:
         settings = self.settings
         price = self._price(model)
         budget = Budget(settings.max_tokens, settings.max_cost, price)
+        if selection_model != model:
+            selection_price = self._price(selection_model)
+            if settings.max_cost is not None and selection_price is None:
+                raise BudgetError(
+                    f"max-cost is set but selection-model {selection_model} has no "
+                    "known price; use a model the price table lists, or set "
+                    "max-tokens instead of max-cost"
+                )
+            budget.model_prices[selection_model] = selection_price
         inputs = GenerationInput(
             repo_root=self.platform.workspace,
             head=changes.range.head,

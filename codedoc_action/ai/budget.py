@@ -51,6 +51,7 @@ class CallEstimate:
     stage: str
     input_tokens: int
     max_output_tokens: int
+    model: str = ""  # priced by ``Budget.model_prices`` when listed there
 
     @property
     def total_tokens(self) -> int:
@@ -79,6 +80,8 @@ class Budget:
         self.max_tokens = max_tokens
         self.max_cost = max_cost
         self.price = price
+        # Prices of models other than the main one (the selection model).
+        self.model_prices: dict[str, Price | None] = {}
         self._lock = threading.Lock()
         self._spent_tokens = 0
         self._spent_cost = 0.0
@@ -130,7 +133,8 @@ class Budget:
 
     def record(self, call: CallEstimate, usage: Usage) -> float | None:
         """Replace the reservation of ``call`` by its real usage; return its cost."""
-        call_cost = cost(usage, self.price) if self.price is not None else None
+        price = self.price_of(call)
+        call_cost = cost(usage, price) if price is not None else None
         with self._lock:
             self._reserved_tokens -= call.total_tokens
             self._reserved_cost -= self._cost([call])
@@ -144,13 +148,21 @@ class Budget:
             self._spent_tokens += ledger.total.total_tokens
             self._spent_cost += ledger.cost_usd or 0.0
 
+    def price_of(self, call: CallEstimate) -> Price | None:
+        """Return the price of the model ``call`` goes to."""
+        if call.model in self.model_prices:
+            return self.model_prices[call.model]
+        return self.price
+
     def _cost(self, calls: list[CallEstimate]) -> float:
-        if self.price is None:
-            return 0.0
-        return sum(
-            worst_case_cost(self.price, call.input_tokens, call.max_output_tokens)
-            for call in calls
-        )
+        total = 0.0
+        for call in calls:
+            price = self.price_of(call)
+            if price is not None:
+                total += worst_case_cost(
+                    price, call.input_tokens, call.max_output_tokens
+                )
+        return total
 
     def _check(self, tokens: int, cost: float, what: str) -> None:
         if self.max_tokens is not None and tokens > self.max_tokens:

@@ -29,6 +29,7 @@ def call_model(
         request.stage,
         count_request_tokens(provider, request),
         request.max_output_tokens,
+        model=request.model,
     )
     budget.reserve(estimate)
     started = time.monotonic()

@@ -320,6 +320,7 @@ def _check_run_plan(
         "select",
         count_request_tokens(provider, select_request),
         select_request.max_output_tokens,
+        model=select_request.model,
     )
     diff_lines = sum(
         min(changed.added_lines + changed.removed_lines, limits.diff_file_max_lines)
