@@ -207,7 +207,10 @@ def _as_input(value: Any) -> Any:
 
 
 def job_settings(
-    config: Mapping[str, Any], given: Mapping[str, Any], only: str | None = None
+    config: Mapping[str, Any],
+    given: Mapping[str, Any],
+    only: str | None = None,
+    command: str = "run",
 ) -> list[Job]:
     """Build one Settings per job; SettingsError lines name the file and job."""
     path = config.get("path", ".codedoc.yml")
@@ -225,7 +228,7 @@ def job_settings(
             continue
         own = {k: _as_input(v) for k, v in job.items() if k != "name"}
         try:
-            settings = build_settings(merge_sources(own, given, defaults))
+            settings = build_settings(merge_sources(own, given, defaults), command)
         except SettingsError as exc:
             problems.extend(f"config: {path}: job {name!r}: {p}" for p in exc.problems)
             continue

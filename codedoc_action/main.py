@@ -80,7 +80,7 @@ def load_settings(
     """Build the run settings and, with a config file, one Settings per job."""
     merged, config = collect_inputs(flags, env)
     if config.get("jobs"):
-        jobs = job_settings(config, merged, only=job)
+        jobs = job_settings(config, merged, only=job, command=command)
         return jobs[0].settings, jobs
     if job is not None:
         raise SettingsError([f"job: {job!r} given but no config file lists jobs"])

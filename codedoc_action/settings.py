@@ -158,14 +158,18 @@ class Settings(BaseModel):
     @model_validator(mode="after")
     def _check_combinations(self, info: ValidationInfo) -> Settings:
         # ``codedoc models`` only lists models: it needs the provider inputs.
-        listing = (info.context or {}).get("command") == "models"
+        # ``codedoc plan`` only reads git: it needs neither provider nor page.
+        command = (info.context or {}).get("command")
+        listing = command in ("models", "plan")
+        planning = command == "plan"
         problems: list[str] = []
-        if self.provider not in KEYLESS_PROVIDERS and self.api_key is None:
+        needs_key = self.provider not in KEYLESS_PROVIDERS and not planning
+        if needs_key and self.api_key is None:
             problems.append(
                 f"api-key: missing; provider {self.provider!r} needs the key of your "
                 "account (pass it from a secret), or set provider: offline"
             )
-        if self.provider == "azure-openai" and not self.api_base_url:
+        if self.provider == "azure-openai" and not self.api_base_url and not planning:
             problems.append(
                 "api-base-url: missing; azure-openai needs your resource URL, "
                 "e.g. https://NAME.openai.azure.com"
@@ -174,7 +178,11 @@ class Settings(BaseModel):
             problems.append(
                 "model: missing; azure-openai needs the deployment name as model"
             )
-        if self.provider == "openai-compatible" and not self.api_base_url:
+        if (
+            self.provider == "openai-compatible"
+            and not self.api_base_url
+            and not planning
+        ):
             problems.append(
                 "api-base-url: missing; openai-compatible needs the server's base "
                 "URL, e.g. http://localhost:11434/v1"

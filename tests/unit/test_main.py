@@ -102,3 +102,32 @@ def test_cli_every_input_has_help() -> None:
 
     missing = [name for name in INPUT_NAMES if not HELP.get(name)]
     assert missing == []
+
+
+def test_main_plan_needs_no_credentials(tmp_path: Path) -> None:
+    import subprocess
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
+    (repo / "src").mkdir()
+    (repo / "src" / "app.py").write_text("A = 1\n", encoding="utf-8")
+    (repo / ".codedoc.yml").write_text(
+        "defaults:\n"
+        "  provider: anthropic\n"
+        "  confluence-url: https://example.atlassian.net/wiki\n"
+        "jobs:\n"
+        "  - name: app\n"
+        "    paths: [src/**]\n"
+        '    confluence-page: "1"\n',
+        encoding="utf-8",
+    )
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "one"], check=True)
+    stream = io.StringIO()
+    env = {"CODEDOC_WORKSPACE": str(repo), "CODEDOC_OUTPUT_DIR": str(tmp_path / "o")}
+    code = main(["plan", "--config", str(repo / ".codedoc.yml")], env, stream)
+    assert code == 0, stream.getvalue()
+    matrix = json.loads(stream.getvalue().strip().splitlines()[-1])
+    assert matrix == {"include": [{"job": "app"}]}
