@@ -63,12 +63,32 @@ def collect_inputs(
     return merged, load_config_file(config_path, workspace=env.get("GITHUB_WORKSPACE"))
 
 
+# Inputs a manual run may change from the workflow's form. Hosts, keys, the
+# provider and the config file stay with the workflow file, so a dispatch
+# cannot send a key elsewhere.
+DISPATCH_INPUTS = tuple(
+    name
+    for name in INPUT_NAMES
+    if name
+    not in {
+        "provider",
+        "api-key",
+        "api-base-url",
+        "confluence-url",
+        "confluence-user",
+        "confluence-token",
+        "github-token",
+        "config",
+    }
+)
+
+
 def dispatch_inputs(env: Mapping[str, str]) -> dict[str, str]:
     """Return workflow_dispatch inputs named like action inputs; they beat variables."""
     if env.get("GITHUB_EVENT_NAME") != "workflow_dispatch":
         return {}
     event = event_from_env(env)
-    return event.input_overrides(INPUT_NAMES)
+    return event.input_overrides(DISPATCH_INPUTS)
 
 
 def load_settings(

@@ -131,3 +131,17 @@ def test_main_plan_needs_no_credentials(tmp_path: Path) -> None:
     assert code == 0, stream.getvalue()
     matrix = json.loads(stream.getvalue().strip().splitlines()[-1])
     assert matrix == {"include": [{"job": "app"}]}
+
+
+def test_main_dispatch_cannot_change_hosts(tmp_path: Path) -> None:
+    env = _dispatch_env(
+        tmp_path,
+        {"api_base_url": "http://127.0.0.2:9", "provider": "openai", "model": "m2"},
+    )
+    env["INPUT_API-BASE-URL"] = "http://127.0.0.1:8"
+    env["INPUT_API-KEY"] = "k"
+    env["INPUT_PROVIDER"] = "openai-compatible"
+    settings, _ = load_settings({}, env)
+    assert settings.api_base_url == "http://127.0.0.1:8"
+    assert settings.provider == "openai-compatible"
+    assert settings.model == "m2"
