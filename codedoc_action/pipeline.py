@@ -23,6 +23,7 @@ from codedoc_action.confluence.publish import (
     open_publisher,
     render_page_preview,
 )
+from codedoc_action.confluence.section import plain_words
 from codedoc_action.errors import BudgetError, StrictCheckError
 from codedoc_action.http import HostAllowList
 from codedoc_action.pricing import Price, price_for
@@ -118,11 +119,6 @@ class Pipeline:
             return self.report
         if self._offline_would_replace_edits(state):
             return self.report
-        if state is not None and state.hand_edited and settings.mode == "full":
-            self.report.warnings.append(
-                "mode: full rewrites the section, so the hand edits in it are "
-                "replaced; the page history keeps the edited version."
-            )
         result = self._generate(changes, state, model, selection_model)
         self._check_hand_written(result, state)
         self._save_markdown(result, state)
@@ -248,11 +244,15 @@ class Pipeline:
         """
         if state is None or not state.hand_written:
             return
-        written = " ".join(result.markdown.split())
-        missing = [block for block in state.hand_written if block not in written]
+        written = plain_words(result.markdown)
+        missing = [
+            block
+            for block in state.hand_written
+            if plain_words(block) and plain_words(block) not in written
+        ]
         if not missing:
             return
-        quoted = "; ".join(f'"{block[:60]}"' for block in missing[:3])
+        quoted = "; ".join(f'"{_shorten(block)}"' for block in missing[:3])
         more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
         self.report.warnings.append(
             f"{len(missing)} hand-written passage(s) of the section are not in the "
@@ -422,3 +422,10 @@ class Pipeline:
                 f"[The page]({published.url}) is current at version "
                 f"{published.version}; nothing was written."
             )
+
+
+def _shorten(text: str, limit: int = 120) -> str:
+    """Cut ``text`` at a word boundary, marking the cut."""
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + " …"

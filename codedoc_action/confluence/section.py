@@ -15,6 +15,7 @@ paragraph.
 from __future__ import annotations
 
 import hashlib
+import html
 import logging
 import re
 import xml.etree.ElementTree as ET
@@ -131,10 +132,37 @@ def text_digest(section: str) -> str:
     return hashlib.sha256(markdown.encode("utf-8")).hexdigest()
 
 
+LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+
+
 def markdown_blocks(markdown: str) -> list[str]:
-    """Split Markdown into blocks separated by blank lines, whitespace folded."""
-    blocks = re.split(r"\n\s*\n", markdown)
-    return [" ".join(block.split()) for block in blocks if block.strip()]
+    """Split Markdown into blocks, whitespace folded.
+
+    Blocks are separated by blank lines, and each list item is a block of its
+    own, so an item added to a list is told apart from the items around it.
+    """
+    blocks: list[str] = []
+    for chunk in re.split(r"\n\s*\n", markdown):
+        current: list[str] = []
+        for line in chunk.splitlines():
+            if LIST_ITEM.match(line) and current:
+                blocks.append(" ".join(" ".join(current).split()))
+                current = []
+            current.append(line)
+        if current:
+            blocks.append(" ".join(" ".join(current).split()))
+    return [block for block in blocks if block]
+
+
+def plain_words(markdown: str) -> str:
+    """Return the words of Markdown text without markup, lower-cased.
+
+    Used to ask whether a passage survives a rewrite that changed only its
+    markup (list markers, emphasis, entities).
+    """
+    text = html.unescape(markdown)
+    text = re.sub(r"[*_`#>|~\[\]()!\\]|^\s*(?:[-+]|\d+[.)])\s+", " ", text, flags=re.M)
+    return " ".join(text.lower().split())
 
 
 def block_digests(markdown: str) -> list[str]:
