@@ -71,9 +71,9 @@ def run_jobs(
         except Exception as exc:
             report = getattr(exc, "report", None)
             if not isinstance(report, RunReport):
-                report = RunReport(result="")
-            label = f"Job `{name}` failed" if name else "Failed"
-            report.result = f"{label}: {exc}"
+                report = RunReport(result="", job=name or "")
+            report.failed = True
+            report.result = f"Failed: {exc}"
             reports.append(report)
             if name is None:
                 single_error = exc
@@ -89,6 +89,14 @@ def run_jobs(
 
 def _finish(platform: Platform, reports: list[RunReport]) -> None:
     summary = "\n".join(render_summary(report) for report in reports)
+    if len(reports) > 1:
+        failed = sum(1 for report in reports if report.failed)
+        written = sum(1 for report in reports if report.updated)
+        overview = (
+            f"# codedoc: {len(reports)} jobs, {written} page(s) written, "
+            f"{failed} failed\n\n"
+        )
+        summary = overview + summary
     path = platform.write_summary(summary)
     logger.info("summary written to %s", path)
     if len(reports) == 1:

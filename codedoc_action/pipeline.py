@@ -74,6 +74,7 @@ class Pipeline:
         self.githost: GitHost | None = None
         self.report = RunReport(
             result="",
+            job=job_name or "",
             provider=settings.provider,
             max_tokens=settings.max_tokens,
             max_cost=settings.max_cost,
@@ -382,7 +383,7 @@ class Pipeline:
             self.job_name,
             old,
             result.markdown,
-            render_summary(self.report),
+            render_summary(self.report, public=True),
         )
         self.report.result = (
             f"Proposed change posted for review in [this comment]({url}); "
@@ -413,7 +414,12 @@ class Pipeline:
         self.report.page_url = published.url
         self.report.page_version = published.version
         self.report.updated = published.updated
-        if published.updated:
+        if published.created:
+            self.report.result = (
+                f"Created [the page]({published.url}) with the section "
+                f"(version {published.version})."
+            )
+        elif published.updated:
             self.report.result = (
                 f"Updated [the page]({published.url}) to version {published.version}."
             )

@@ -27,6 +27,8 @@ class RunReport:
     """Everything the summary and the step outputs are made from."""
 
     result: str
+    job: str = ""
+    failed: bool = False
     provider: str = ""
     model: str = ""
     page_id: str = ""
@@ -86,9 +88,14 @@ def _money(value: float | None) -> str:
     return "unknown" if value is None else f"${value:.4f}"
 
 
-def render_summary(report: RunReport) -> str:
-    """Render the Markdown job summary."""
-    lines = ["## codedoc", "", report.result, ""]
+def render_summary(report: RunReport, *, public: bool = False) -> str:
+    """Render the Markdown job summary.
+
+    ``public`` leaves out runner paths and the host list, for text that others
+    read, such as a pull request comment.
+    """
+    heading = f"## codedoc: job {_code(report.job)}" if report.job else "## codedoc"
+    lines = [heading, "", report.result, ""]
     if report.commit_range is not None:
         span = (
             f"`{_short(report.commit_range.base)}..{_short(report.commit_range.head)}`"
@@ -114,7 +121,7 @@ def render_summary(report: RunReport) -> str:
     lines.extend(_picked_table(report.picked))
     lines.extend(_preview_block(report.preview_markdown))
     lines.extend(_calls_table(report))
-    lines.extend(_notes(report))
+    lines.extend(_notes(report, public))
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -183,7 +190,7 @@ def _calls_table(report: RunReport) -> list[str]:
         budget_parts.append(f"{share:.0f}% of max-tokens {report.max_tokens:,}")
     if report.max_cost and cost is not None:
         budget_parts.append(
-            f"{100 * cost / report.max_cost:.0f}% of max-cost ${report.max_cost:g}"
+            f"{100 * cost / report.max_cost:.0f}% of max-cost ${report.max_cost:.6g}"
         )
     budget = f" ({'; '.join(budget_parts)})" if budget_parts else ""
     lines.append(
@@ -193,7 +200,7 @@ def _calls_table(report: RunReport) -> list[str]:
     return lines
 
 
-def _notes(report: RunReport) -> list[str]:
+def _notes(report: RunReport, public: bool) -> list[str]:
     lines: list[str] = []
     redacted = sum(report.redactions.values())
     if redacted:
@@ -217,6 +224,8 @@ def _notes(report: RunReport) -> list[str]:
     if report.warnings:
         lines.extend(["", "### Warnings", ""])
         lines.extend(f"- {_cell(warning)}" for warning in report.warnings)
+    if public:
+        return [*lines, ""] if lines else lines
     if report.markdown_path is not None:
         lines.extend(["", f"Generated Markdown: `{report.markdown_path}`"])
     if report.preview_path is not None:

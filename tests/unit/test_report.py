@@ -125,3 +125,18 @@ def test_platform_carriage_return_cannot_start_command() -> None:
     assert "\r" not in text
     assert text.startswith("::error::")
     assert text.count("::error::") == 1
+
+
+def test_report_public_summary_hides_runner_details() -> None:
+    report = RunReport(
+        result="x",
+        job="api",
+        markdown_path=Path("/runner/tmp/page.md"),
+        hosts=["https://wiki.example.com"],
+    )
+    private = render_summary(report)
+    public = render_summary(report, public=True)
+    assert private.startswith("## codedoc: job `api`")
+    assert "/runner/tmp/page.md" in private
+    assert "/runner/tmp/page.md" not in public
+    assert "wiki.example.com" not in public
