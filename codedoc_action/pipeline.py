@@ -118,6 +118,14 @@ class Pipeline:
             return self.report
         if self._already_documented(changes, state):
             return self.report
+        if settings.paths and not changes.files and changes.range.base is not None:
+            # paths name the changes that trigger documentation, as in plan.
+            self.report.result = (
+                "Nothing to document: no change in the range matches paths "
+                f"({', '.join(settings.paths)})."
+            )
+            self._describe_page(state)
+            return self.report
         if self._offline_would_replace_edits(state):
             return self.report
         result = self._generate(changes, state, model, selection_model)

@@ -120,6 +120,16 @@ class Publisher:
                 f"{self.target.describe()} was not found. Check confluence-page.",
                 status=404,
             )
+        parent = self.target.parent_id
+        if page is not None and parent and page.parent_id not in (None, parent):
+            # Same title elsewhere in the space: someone else's page, not ours.
+            raise ConfluenceError(
+                f"{self.target.describe()} exists under page {page.parent_id}, not "
+                f"under confluence-parent {parent}, so it was not changed. Choose "
+                "another confluence-title, move the page, or set confluence-page "
+                "to its id if it is the page to document.",
+                page_id=page.page_id,
+            )
         return page
 
     def read(self) -> PageState:

@@ -94,3 +94,32 @@ def test_offline_keeps_hand_edited_section(
         assert confluence.page(page_id)["version"] == version
         assert "A person added this." in confluence.page(page_id)["body"]
         assert "offline writer cannot keep those edits" in second.summary
+
+
+def test_paths_without_match_spend_nothing(
+    release_repo: RepoInfo, tmp_path: Path
+) -> None:
+    with FakeConfluence("cloud", token=TOKEN) as confluence:
+        page_id = confluence.add_page("Docs", "<p>outside</p>")
+        inputs = {
+            "provider": "offline",
+            "confluence-url": confluence.base_url,
+            "confluence-user": confluence.user,
+            "confluence-token": TOKEN,
+            "confluence-page": page_id,
+            "paths": "no/such/dir/**",
+        }
+        payload = push_payload(release_repo.old_sha, release_repo.new_sha)
+        env = action_env(
+            release_repo.path,
+            tmp_path / "home",
+            "push",
+            payload,
+            inputs,
+            release_repo.new_sha,
+        )
+        run = run_action(env)
+        assert run.returncode == 0, run.log
+        assert "no change in the range matches paths" in run.summary
+        assert confluence.page(page_id)["version"] == 1
+        assert run.outputs["updated"] == "false"
