@@ -132,6 +132,22 @@ class Publisher:
             )
         return page
 
+    def _check_parent(self) -> None:
+        """Fail before any AI call when the page to create has no valid parent."""
+        parent = self.target.parent_id
+        if not parent:
+            return
+        try:
+            self.client.get_page(parent)
+        except PageNotFoundError as exc:
+            raise PageNotFoundError(
+                f"confluence-parent {parent} was not found, so "
+                f"{self.target.describe()} cannot be created under it. Check "
+                "confluence-parent.",
+                status=404,
+                page_id=parent,
+            ) from exc
+
     def read(self) -> PageState:
         """Read the target page: section as Markdown, record, hand-edit flag.
 
@@ -140,6 +156,7 @@ class Publisher:
         """
         page = self._find()
         if page is None:
+            self._check_parent()
             return PageState("", self.target.title, 0, "", "", None, False, False)
         stored = self.client.get_property(page.page_id, PROPERTY_KEY)
         record = _record_from(stored.value) if stored else None

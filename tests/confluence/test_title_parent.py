@@ -32,3 +32,23 @@ def test_title_under_other_parent_rejected(kind: str) -> None:
             publisher.read()
         publisher.close()
         assert fake.page(taken)["body"] == "<p>theirs</p>"
+
+
+@pytest.mark.parametrize("kind", ["cloud", "datacenter"])
+def test_missing_parent_fails_on_read(kind: str) -> None:
+    with FakeConfluence(kind, token="t") as fake:
+        fake.add_page("Home", space="DOC")
+        settings = build_settings(
+            {
+                "confluence-url": fake.base_url,
+                "confluence-user": fake.user if kind == "cloud" else "",
+                "confluence-token": "t",
+                "confluence-space": "DOC",
+                "confluence-title": "New page",
+                "confluence-parent": "424242",
+            }
+        )
+        publisher = open_publisher(settings, HostAllowList(), sleep=lambda _: None)
+        with pytest.raises(ConfluenceError, match="confluence-parent 424242 was not"):
+            publisher.read()
+        publisher.close()
