@@ -38,11 +38,20 @@ def should_publish(
         return _local_decision(settings, env)
     if event.does_nothing:
         return False, f"a {event.kind.replace('_', ' ')} event leaves nothing to write."
+    if event.kind == "merge_group":
+        return False, (
+            "merge queue runs check a change before it lands, so nothing was "
+            "written; the push to the publish branch after the merge writes the page"
+        )
     branch = event.branch
     if not branch:
         ref = event.ref or "the checked-out commit"
         return False, f"{ref} is not a branch, so nothing was written to Confluence."
     target = settings.publish_branch or event.default_branch
+    if not target and event.kind == "schedule" and event.platform == "github":
+        # GitHub runs scheduled workflows on the default branch only, even when
+        # the payload lacks the repository object that names it.
+        target = branch
     if not target:
         return False, (
             "the repository's default branch is unknown, so nothing was written; "

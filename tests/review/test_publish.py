@@ -12,6 +12,7 @@ from codedoc_action.review import should_publish
 from codedoc_action.settings import Settings, build_settings
 from tests.review.conftest import github_pull_env, gitlab_mr_env, load_payload
 
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 CONFLUENCE = {
     "confluence-url": "https://c.example/wiki",
     "confluence-page": "123",
@@ -156,3 +157,35 @@ def test_should_publish_github_merge_queue_branch(tmp_path: Path) -> None:
     decision, reason = should_publish(publishing(), github_push_env(tmp_path, ref))
     assert not decision
     assert "gh-readonly-queue" in reason
+
+
+def _github_event_env(
+    tmp_path: Path, name: str, payload: dict[str, object]
+) -> dict[str, str]:
+    path = tmp_path / f"{name}.json"
+    path.write_text(json.dumps(payload), encoding="utf-8")
+    return {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_EVENT_NAME": name,
+        "GITHUB_EVENT_PATH": str(path),
+        "GITHUB_REF": "refs/heads/main",
+        "GITHUB_SHA": "a" * 40,
+        "GITHUB_REPOSITORY": "octo/repo",
+    }
+
+
+def test_should_publish_merge_group_never(tmp_path: Path) -> None:
+    fixture = FIXTURES / "github-events" / "merge_group-checks_requested.json"
+    payload = json.loads(fixture.read_text(encoding="utf-8"))
+    env = _github_event_env(tmp_path, "merge_group", payload)
+    env["GITHUB_REF"] = str(payload["merge_group"]["head_ref"])
+    decision, reason = should_publish(publishing(), env)
+    assert not decision
+    assert "merge queue" in reason
+    assert "set publish-branch" not in reason
+
+
+def test_should_publish_schedule_without_repository(tmp_path: Path) -> None:
+    env = _github_event_env(tmp_path, "schedule", {"schedule": "0 6 * * 1"})
+    decision, reason = should_publish(publishing(), env)
+    assert decision, reason
