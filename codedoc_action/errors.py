@@ -29,13 +29,13 @@ from __future__ import annotations
 
 
 class CodedocError(Exception):
-    """Base class: a failure with a message that says what to do next."""
+    """Base class: a failure whose message names the fix."""
 
     exit_code = 1
 
 
 class SettingsError(CodedocError):
-    """Invalid settings; ``problems`` holds one line per input, each with its fix."""
+    """Invalid settings. ``problems`` contains one line per input, each with its fix."""
 
     exit_code = 2
 

@@ -158,7 +158,7 @@ def _catch_up(
     CI cancels or skips runs (concurrency groups, failures), so the commits of
     an earlier push may never have reached the page. When the commit recorded
     on the page is an ancestor of the push's base, the range reaches back to
-    it; otherwise (a force push, another branch) the push range stands.
+    it. Otherwise (a force push, another branch) the push range is kept.
     """
     last = last_documented_commit
     if not last or pushed.base is None or last == pushed.base:

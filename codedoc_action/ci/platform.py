@@ -1,7 +1,7 @@
-"""Where the run reports: GitHub Actions, GitLab CI or a local terminal.
+"""Report targets of a run: GitHub Actions, GitLab CI or a local terminal.
 
-Each platform masks secrets in its own log format and decides where the step outputs
-and the summary go, and which folder keeps the run's files.
+Each platform masks secrets in its own log format, writes the step outputs and
+the summary, and names the folder for the run's files.
 """
 
 from __future__ import annotations

@@ -29,8 +29,8 @@ class PageState:
     record: SectionRecord | None
     hand_edited: bool  # the section no longer matches the stored digest
     has_section: bool
-    # Blocks of the section (paragraphs, list items, ...) that the last run did
-    # not write, so a person did; empty when unknown or when nothing was edited.
+    # Blocks of the section (paragraphs, list items) that the last run did not
+    # write, so a person wrote them. Empty when unknown or when nothing was edited.
     hand_written: tuple[str, ...] = ()
 
 

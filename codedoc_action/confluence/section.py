@@ -139,7 +139,7 @@ def markdown_blocks(markdown: str) -> list[str]:
     """Split Markdown into blocks, whitespace folded.
 
     Blocks are separated by blank lines, and each list item is a block of its
-    own, so an item added to a list is told apart from the items around it.
+    own, so an item added to a list is distinguished from the items around it.
     """
     blocks: list[str] = []
     for chunk in re.split(r"\n\s*\n", markdown):

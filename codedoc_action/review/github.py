@@ -86,9 +86,9 @@ class PullRequestComments:
         return self._confirmed(comment, "updated")
 
     def _confirmed(self, comment: Any, action: str) -> str:
-        """Return the comment's URL; raise when the API answered without one.
+        """Return the comment's URL, or raise GitHostError when the response has none.
 
-        A redirect or an empty answer leaves PyGithub with a comment object
+        A redirect or an empty response leaves PyGithub with a comment object
         that has no id, and the run must not report a comment it never saw.
         """
         url = comment.html_url

@@ -1,4 +1,4 @@
-"""Blocks a person added to the section are told apart from written ones."""
+"""Blocks a person added to the section are distinguished from generated ones."""
 
 from __future__ import annotations
 

@@ -16,7 +16,9 @@ def test_title_under_other_parent_rejected(kind: str) -> None:
     with FakeConfluence(kind, token="t") as fake:
         ours = fake.add_page("Docs home", space="DOC")
         other = fake.add_page("Team notes", space="DOC")
-        taken = fake.add_page("API", body="<p>theirs</p>", space="DOC", parent_id=other)
+        theirs = fake.add_page(
+            "API", body="<p>theirs</p>", space="DOC", parent_id=other
+        )
         settings = build_settings(
             {
                 "confluence-url": fake.base_url,
@@ -31,7 +33,7 @@ def test_title_under_other_parent_rejected(kind: str) -> None:
         with pytest.raises(ConfluenceError, match="not under confluence-parent"):
             publisher.read()
         publisher.close()
-        assert fake.page(taken)["body"] == "<p>theirs</p>"
+        assert fake.page(theirs)["body"] == "<p>theirs</p>"
 
 
 @pytest.mark.parametrize("kind", ["cloud", "datacenter"])

@@ -19,6 +19,17 @@ def release_repo(tmp_path_factory: pytest.TempPathFactory) -> RepoInfo:
     return make_release_repo(tmp_path_factory.mktemp("repo"), "attrs")
 
 
+def _offline_inputs(confluence: FakeConfluence, page_id: str) -> dict[str, str]:
+    """Return inputs for an offline run that publishes to ``page_id``."""
+    return {
+        "provider": "offline",
+        "confluence-url": confluence.base_url,
+        "confluence-user": confluence.user,
+        "confluence-token": TOKEN,
+        "confluence-page": page_id,
+    }
+
+
 @pytest.mark.parametrize("event", ["push", "workflow_dispatch"])
 def test_page_record_option_never_runs(
     event: str, release_repo: RepoInfo, tmp_path: Path
@@ -27,13 +38,7 @@ def test_page_record_option_never_runs(
     work = clone(f"file://{release_repo.path}", tmp_path / "work", "--depth", "1")
     with FakeConfluence("cloud", token=TOKEN) as confluence:
         page_id = confluence.add_page("Docs", "<p>hand</p>")
-        inputs = {
-            "provider": "offline",
-            "confluence-url": confluence.base_url,
-            "confluence-user": confluence.user,
-            "confluence-token": TOKEN,
-            "confluence-page": page_id,
-        }
+        inputs = _offline_inputs(confluence, page_id)
         payload = push_payload(release_repo.old_sha, release_repo.new_sha)
         env = action_env(
             work, tmp_path / "home", "push", payload, inputs, release_repo.new_sha
@@ -63,13 +68,7 @@ def test_offline_keeps_hand_edited_section(
 ) -> None:
     with FakeConfluence("cloud", token=TOKEN) as confluence:
         page_id = confluence.add_page("Docs", "<p>outside</p>")
-        inputs = {
-            "provider": "offline",
-            "confluence-url": confluence.base_url,
-            "confluence-user": confluence.user,
-            "confluence-token": TOKEN,
-            "confluence-page": page_id,
-        }
+        inputs = _offline_inputs(confluence, page_id)
         payload = push_payload(release_repo.old_sha, release_repo.new_sha)
         env = action_env(
             release_repo.path,
@@ -101,14 +100,8 @@ def test_paths_without_match_spend_nothing(
 ) -> None:
     with FakeConfluence("cloud", token=TOKEN) as confluence:
         page_id = confluence.add_page("Docs", "<p>outside</p>")
-        inputs = {
-            "provider": "offline",
-            "confluence-url": confluence.base_url,
-            "confluence-user": confluence.user,
-            "confluence-token": TOKEN,
-            "confluence-page": page_id,
-            "paths": "no/such/dir/**",
-        }
+        inputs = _offline_inputs(confluence, page_id)
+        inputs["paths"] = "no/such/dir/**"
         payload = push_payload(release_repo.old_sha, release_repo.new_sha)
         env = action_env(
             release_repo.path,

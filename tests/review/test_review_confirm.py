@@ -28,6 +28,6 @@ def test_review_comment_without_id_fails() -> None:
 
 def test_review_comment_with_id_returns_url() -> None:
     comments = _comments()
-    made = SimpleNamespace(id=5, html_url="https://github.com/o/r/pull/7#c5")
-    assert comments._confirmed(made, "created") == made.html_url
+    posted = SimpleNamespace(id=5, html_url="https://github.com/o/r/pull/7#c5")
+    assert comments._confirmed(posted, "created") == posted.html_url
     comments.close()
